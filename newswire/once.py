@@ -1,0 +1,180 @@
+"""`newswire run --once`: poll every enabled feed once, wait until all of it is settled, summarise."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import redis
+from sqlalchemy import func, select
+
+from services.fetcher import registry
+from services.fetcher.models import EntryState, Feed, PollLog
+from services.store import repository
+from shared.celery_app import QUEUES
+from shared.messages import PollFeed
+from shared.settings import Settings
+
+PRIORITY_SEP = "\x06\x16"  # kombu's Redis transport keeps priorities 3, 6, 9 in suffixed lists
+
+
+@dataclass
+class FeedRow:
+    """One line of the summary table."""
+
+    feed_id: int
+    name: str
+    status: str
+    seen: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class Summary:
+    """What one `--once` run did, per feed and in total."""
+
+    run_id: str
+    seconds: float
+    feeds: list[FeedRow]
+    stored_total: int
+    stored_by_label: dict[str, int]
+    timed_out: bool = False
+    unsettled: int = 0
+    polled_ok: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.polled_ok = sum(1 for row in self.feeds if row.reason is None and row.status != "-")
+
+    def as_dict(self) -> dict:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def redis_client(url: str) -> redis.Redis:
+    """A redis-py client for a broker URL (redis://, rediss:// or redis+socket://)."""
+    if url.startswith("redis+socket://"):
+        return redis.Redis(unix_socket_path=url.removeprefix("redis+socket://").split("?")[0])
+    return redis.Redis.from_url(url)
+
+
+def queued_messages(client: redis.Redis) -> int:
+    """Messages waiting in the three queues, priority lists included."""
+    keys = [q for q in QUEUES] + [f"{q}{PRIORITY_SEP}{p}" for q in QUEUES for p in (3, 6, 9)]
+    pipe = client.pipeline()
+    for key in keys:
+        pipe.llen(key)
+    return sum(pipe.execute())
+
+
+def run_once(
+    settings: Settings,
+    send_task: Callable[..., object],
+    broker: redis.Redis,
+    check_children: Callable[[], None],
+) -> Summary:
+    """Send one poll per enabled feed, wait for every resulting entry to settle, build the summary."""
+    started = time.monotonic()
+    run_id = uuid.uuid4().hex
+    sessions = registry.session_factory(settings)
+    with sessions() as session:
+        feeds = [(feed.id, feed.name) for feed in registry.enabled_feeds(session)]
+    for feed_id, _name in feeds:
+        send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed_id, run_id=run_id).dump()])
+    deadline = started + settings.once_timeout_seconds
+    timed_out, unsettled, quiet_checks = False, 0, 0
+    while True:
+        check_children()
+        polled, unsettled = _progress(sessions, run_id)
+        busy = polled < len(feeds) or unsettled > 0 or queued_messages(broker) > 0
+        quiet_checks = 0 if busy else quiet_checks + 1
+        if quiet_checks >= 2:  # two quiet looks in a row: nothing left in flight
+            break
+        if time.monotonic() > deadline:
+            timed_out = True
+            break
+        time.sleep(0.2)
+    return _summary(settings, sessions, run_id, feeds, time.monotonic() - started, timed_out, unsettled)
+
+
+def _progress(sessions, run_id: str) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    with sessions() as session:
+        polled = session.scalar(select(func.count()).where(PollLog.run_id == run_id)) or 0
+        unsettled = (
+            session.scalar(
+                select(func.count()).where(
+                    EntryState.run_id == run_id,
+                    (EntryState.settled_hash.is_(None)) | (EntryState.settled_hash != EntryState.sent_hash),
+                )
+            )
+            or 0
+        )
+    return polled, unsettled
+
+
+def _summary(settings, sessions, run_id, feeds, seconds, timed_out, unsettled) -> Summary:  # type: ignore[no-untyped-def]
+    rows = []
+    with sessions() as session:
+        polls = {p.feed_id: p for p in session.scalars(select(PollLog).where(PollLog.run_id == run_id))}
+        failed = dict(
+            session.execute(
+                select(EntryState.feed_id, func.count())
+                .where(EntryState.run_id == run_id, EntryState.failed_hash == EntryState.sent_hash)
+                .group_by(EntryState.feed_id)
+            ).all()
+        )
+        names = {f.id: f.name for f in session.scalars(select(Feed))}
+    for feed_id, name in feeds:
+        poll = polls.get(feed_id)
+        if poll is None:
+            rows.append(FeedRow(feed_id, names.get(feed_id, name), "-", errors=1, reason="not polled"))
+            continue
+        rows.append(
+            FeedRow(
+                feed_id=feed_id,
+                name=names.get(feed_id, name),
+                status=str(poll.http_status) if poll.http_status else "-",
+                seen=poll.seen,
+                new=poll.new,
+                updated=poll.updated,
+                unchanged=poll.unchanged,
+                errors=(1 if poll.error else 0) + failed.get(feed_id, 0),
+                reason=poll.error,
+            )
+        )
+    with repository.session_factory(settings)() as session:
+        total = repository.count_articles(session)
+        by_label = repository.count_by_label(session)
+    return Summary(run_id, round(seconds, 2), rows, total, by_label, timed_out, unsettled)
+
+
+def render_table(summary: Summary) -> str:
+    """The summary as a plain-text table, failures with their one-line reason underneath."""
+    header = ("feed", "status", "seen", "new", "updated", "unchanged", "errors")
+    body = [
+        (r.name, r.status, str(r.seen), str(r.new), str(r.updated), str(r.unchanged), str(r.errors))
+        for r in summary.feeds
+    ]
+    totals = ("total", "", *(str(sum(int(row[i]) for row in body)) for i in range(2, 7)))
+    widths = [max(len(row[i]) for row in [header, *body, totals]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(
+            cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i]) for i, cell in enumerate(cells)
+        ).rstrip()
+
+    out = [line(header), line(tuple("-" * w for w in widths)), *map(line, body), line(totals), ""]
+    for row in summary.feeds:
+        if row.reason:
+            out.append(f"! {row.name}: {row.reason}")
+    labels = ", ".join(f"{label} {n}" for label, n in summary.stored_by_label.items()) or "none"
+    out.append(f"stored articles: {summary.stored_total} (by label: {labels})")
+    out.append(f"done in {summary.seconds:.2f} s")
+    if summary.timed_out:
+        out.append(f"! gave up waiting after the timeout with {summary.unsettled} entries still in flight")
+    return "\n".join(out)

@@ -1,0 +1,123 @@
+"""`newswire run`: Redis (embedded unless configured), migrations, one process per worker and beat."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+
+from newswire.once import Summary, redis_client, run_once
+from newswire.processes import Child, EmbeddedRedis, celery_child
+from services.fetcher import registry
+from services.store import repository
+from shared.celery_app import create_app
+from shared.logging import log_event
+from shared.settings import Settings
+
+log = logging.getLogger("newswire.run")
+STOP_TIMEOUT = 30.0  # > worker_soft_shutdown_timeout: warm shutdown finishes or requeues first
+
+
+class ChildDied(RuntimeError):
+    """A supervised process exited on its own."""
+
+
+class Supervisor:
+    """Starts every process of the system, keeps them up, and stops them in order on Ctrl-C."""
+
+    def __init__(self, settings: Settings, *, once: bool, quiet_children: bool):
+        self.settings = settings
+        self.once = once
+        self.quiet = quiet_children
+        self.embedded: EmbeddedRedis | None = None
+        self.children: list[Child] = []
+        self.stopping = False
+        self.redis_url = settings.redis_url or ""
+
+    def start(self) -> None:
+        """Redis first, then the schema, then the workers (and beat unless --once)."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if not self.settings.redis_url:
+            self.embedded = EmbeddedRedis(self.settings.data_dir)
+            self.redis_url = self.embedded.start()
+        log_event(log, "redis.ready", url=self.redis_url, embedded=self.embedded is not None)
+        registry.ensure_schema(self.settings)
+        repository.ensure_schema(self.settings)
+        env = self.settings.child_env(redis_url=self.redis_url)
+        logs = self.settings.data_dir / "logs" if self.quiet else None
+        fetch_pool = ["-P", "threads", "-c", str(self.settings.fetch_concurrency)]
+        parse_pool = ["-P", "prefork", "-c", str(self.settings.parse_concurrency)]
+        # SQLite has one writer: one store process; PostgreSQL takes a few.
+        sqlite_store = self.settings.article_db_url.startswith("sqlite")
+        store_pool = ["-P", "solo"] if sqlite_store else ["-P", "threads", "-c", "4"]
+        plan = [
+            ("fetch", "services.fetcher.tasks:app", fetch_pool),
+            ("parse", "services.parser.tasks:app", parse_pool),
+            ("store", "services.store.tasks:app", store_pool),
+        ]
+        for queue, app, pool in plan:
+            args = ["worker", "-Q", queue, "-n", f"{queue}@%h", *pool, "--without-gossip", "--without-mingle"]
+            args += ["-l", self.settings.log_level]
+            self.children.append(celery_child(queue, app, args, env, logs and logs / f"{queue}.log"))
+        if not self.once:
+            schedule = str((self.settings.data_dir / "celerybeat-schedule").resolve())
+            args = ["beat", "-s", schedule, "-l", self.settings.log_level]
+            self.children.append(celery_child("beat", "services.fetcher.tasks:app", args, env, None))
+        for child in self.children:
+            child.start()
+
+    def check_children(self) -> None:
+        """Raise ChildDied if a worker exited while we still need it."""
+        for child in self.children:
+            if not child.alive() and not self.stopping:
+                code = child.proc.returncode if child.proc else None
+                raise ChildDied(f"the {child.name} process exited with code {code}")
+
+    def run_once(self) -> Summary:
+        """Poll every enabled feed once and wait until all of it is stored."""
+        app = create_app(self.settings.model_copy(update={"redis_url": self.redis_url}))
+        try:
+            with app.producer_or_acquire() as producer:
+                return run_once(
+                    self.settings,
+                    lambda name, args: app.send_task(name, args=args, producer=producer),
+                    redis_client(self.redis_url),
+                    self.check_children,
+                )
+        finally:
+            app.close()
+
+    def run_forever(self) -> None:
+        """Keep the system up until SIGINT/SIGTERM; a process that dies is restarted."""
+        restarts: dict[str, list[float]] = {}
+        while not self.stopping:
+            for child in self.children:
+                if not child.alive() and not self.stopping:
+                    recent = [t for t in restarts.get(child.name, []) if time.monotonic() - t < 60]
+                    if len(recent) >= 5:
+                        raise ChildDied(f"the {child.name} process keeps exiting (5 times in a minute)")
+                    restarts[child.name] = [*recent, time.monotonic()]
+                    log_event(log, "child.restart", logging.WARNING, name=child.name)
+                    child.start()
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        """Stop beat and workers (warm shutdown, in pipeline order), then Redis last."""
+        self.stopping = True
+        for child in sorted(self.children, key=lambda c: c.name != "beat"):
+            child.stop(STOP_TIMEOUT)
+        if self.embedded:
+            self.embedded.stop()
+
+    def install_signal_handlers(self) -> None:
+        """Ctrl-C and SIGTERM end the main loop; stop() then shuts everything down in order."""
+
+        def handler(signum: int, _frame: object) -> None:
+            if self.stopping:
+                return
+            log_event(log, "run.stopping", signal=signal.Signals(signum).name)
+            self.stopping = True
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, handler)
+        signal.signal(signal.SIGTERM, handler)

@@ -1,0 +1,95 @@
+"""The fingerprint ledger: send each entry version once, resend only what the store never confirmed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.fetcher.models import EntryState
+
+
+class Decision(StrEnum):
+    """What a poll does with one entry."""
+
+    NEW = "new"  # never sent: send
+    UPDATED = "updated"  # content changed since last sent: send again as an update
+    RESEND = "resend"  # sent long ago, never confirmed stored (lost on the bus): send again
+    UNCHANGED = "unchanged"  # confirmed stored with this content: skip
+    FAILED = "failed"  # a stage gave up on this very content: skip until the content changes
+    IN_FLIGHT = "in_flight"  # sent recently, confirmation pending: skip for now
+
+
+def decide(state: EntryState | None, content_hash: str, now: datetime, resend_after: timedelta) -> Decision:
+    """Decide for one entry from its ledger row (pure: no I/O)."""
+    if state is None:
+        return Decision.NEW
+    if state.stored_hash == content_hash:
+        return Decision.UNCHANGED
+    if state.failed_hash == content_hash:
+        return Decision.FAILED
+    if state.sent_hash != content_hash:
+        return Decision.UPDATED
+    if now - state.sent_at >= resend_after:
+        return Decision.RESEND
+    return Decision.IN_FLIGHT
+
+
+def load_states(session: Session, feed_id: int, keys: list[str]) -> dict[str, EntryState]:
+    """Ledger rows of these entries, by key."""
+    if not keys:
+        return {}
+    rows = session.scalars(
+        select(EntryState).where(EntryState.feed_id == feed_id, EntryState.entry_key.in_(keys))
+    )
+    return {row.entry_key: row for row in rows}
+
+
+def record_sent(
+    session: Session,
+    state: EntryState | None,
+    feed_id: int,
+    key: str,
+    content_hash: str,
+    now: datetime,
+    run_id: str | None,
+) -> None:
+    """Note that this entry version went onto the bus."""
+    if state is None:
+        session.add(
+            EntryState(feed_id=feed_id, entry_key=key, sent_hash=content_hash, sent_at=now, run_id=run_id)
+        )
+        return
+    state.sent_hash, state.sent_at, state.run_id = content_hash, now, run_id
+
+
+def record_stored(
+    session: Session,
+    feed_id: int,
+    key: str,
+    *,
+    answered_hash: str,
+    stored_hash: str,
+    article_id: int,
+    now: datetime,
+) -> bool:
+    """Note the store's receipt; False if the entry is unknown (e.g. its feed was removed)."""
+    state = session.get(EntryState, (feed_id, key))
+    if state is None:
+        return False
+    state.stored_hash, state.stored_at, state.article_id = stored_hash, now, article_id
+    state.settled_hash = answered_hash
+    if state.failed_hash == stored_hash:
+        state.failed_hash, state.error = None, None
+    return True
+
+
+def record_failed(session: Session, feed_id: int, key: str, content_hash: str, reason: str) -> bool:
+    """Note that a stage gave up on this version, so it is not resent in a loop."""
+    state = session.get(EntryState, (feed_id, key))
+    if state is None:
+        return False
+    state.failed_hash, state.settled_hash, state.error = content_hash, content_hash, reason
+    return True

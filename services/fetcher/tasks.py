@@ -1,0 +1,96 @@
+"""Fetcher tasks: thin wrappers that validate the message, call one function, send results on."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from functools import cache
+
+from services.fetcher import ledger, registry
+from services.fetcher.poll import poll_feed as poll_one
+from shared.celery_app import create_app, retry_options
+from shared.database import transient_db_errors
+from shared.errors import TransientError
+from shared.logging import log_event
+from shared.messages import EntryFailed, EntryStored, PollFeed, RawEntry
+from shared.settings import get_settings
+
+app = create_app(name="newswire-fetcher")
+log = logging.getLogger("newswire.fetcher")
+RETRY = {"autoretry_for": (TransientError,), **retry_options()}
+
+
+@cache
+def _sessions():  # type: ignore[no-untyped-def]
+    return registry.session_factory(get_settings())
+
+
+def _send_raw_entry(entry: RawEntry) -> None:
+    app.send_task("parser.parse_entry", args=[entry.dump()])
+
+
+@app.task(name="fetcher.poll_due", **RETRY)
+def poll_due() -> int:
+    """Beat's tick: claim every due feed and send one poll_feed per feed."""
+    now = datetime.now(UTC)
+    with transient_db_errors(), _sessions().begin() as session:
+        feeds = registry.due_feeds(session, now)
+        for feed in feeds:
+            registry.claim(feed, now)
+            app.send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed.id).dump()])
+    log_event(log, "poll_due.sent", feeds=len(feeds))
+    return len(feeds)
+
+
+@app.task(name="fetcher.poll_feed", **RETRY)
+def poll_feed(message: dict) -> dict:
+    """Poll one feed; every new or changed entry goes to the parse queue."""
+    msg = PollFeed.model_validate(message)
+    try:
+        with transient_db_errors():
+            outcome = poll_one(_sessions(), msg.feed_id, get_settings(), _send_raw_entry, run_id=msg.run_id)
+    except LookupError as exc:  # feed removed since the poll was queued: nothing to do
+        log_event(log, "poll.skipped", logging.WARNING, feed_id=msg.feed_id, reason=str(exc))
+        return {"feed_id": msg.feed_id, "skipped": True}
+    return {"feed_id": outcome.feed_id, "status": outcome.http_status, "new": outcome.new}
+
+
+@app.task(name="fetcher.entry_stored", **RETRY)
+def entry_stored(message: dict) -> bool:
+    """The store's receipt: the entry version is committed, stop resending it."""
+    msg = EntryStored.model_validate(message)
+    with transient_db_errors(), _sessions().begin() as session:
+        known = ledger.record_stored(
+            session, msg.feed_id, msg.entry_key, msg.content_hash, msg.article_id, datetime.now(UTC)
+        )
+    log_event(
+        log,
+        "entry.confirmed",
+        feed_id=msg.feed_id,
+        article_id=msg.article_id,
+        entry_key=msg.entry_key,
+        outcome=msg.outcome,
+        known=known,
+        run_id=msg.run_id,
+    )
+    return known
+
+
+@app.task(name="fetcher.entry_failed", **RETRY)
+def entry_failed(message: dict) -> bool:
+    """A stage gave up on an entry: settle it with the reason so it is counted, not resent forever."""
+    msg = EntryFailed.model_validate(message)
+    with transient_db_errors(), _sessions().begin() as session:
+        known = ledger.record_failed(session, msg.feed_id, msg.entry_key, msg.content_hash, msg.reason)
+    log_event(
+        log,
+        "entry.failed",
+        logging.WARNING,
+        feed_id=msg.feed_id,
+        entry_key=msg.entry_key,
+        stage=msg.stage,
+        reason=msg.reason,
+        known=known,
+        run_id=msg.run_id,
+    )
+    return known

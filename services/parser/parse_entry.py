@@ -1,0 +1,55 @@
+"""The parser's spine: a RawEntry in, a clean, dated, classified Article out (pure CPU, no I/O)."""
+
+from __future__ import annotations
+
+from services.parser.canonical import article_key, canonical_url
+from services.parser.classify import classify
+from services.parser.dates import normalise_published
+from services.parser.sanitize import sanitize_html
+from services.parser.text import html_to_text
+from shared.errors import PermanentError
+from shared.messages import Article, RawEntry
+
+SUMMARY_CHARS = 400
+
+
+def parse_entry(entry: RawEntry) -> Article:
+    """Clean, date and classify one entry; raise PermanentError if nothing readable is left."""
+    body_html = entry.content_html or entry.summary_html
+    text = html_to_text(body_html)
+    title = html_to_text(entry.title).replace("\n", " ")
+    if not title and not text:
+        raise PermanentError(f"entry {entry.entry_key!r} of feed {entry.feed_id} has no title and no text")
+    summary = html_to_text(entry.summary_html) if entry.content_html else text
+    published_at, flag = normalise_published(entry.published_raw, entry.fetched_at)
+    verdict = classify(title, text)
+    return Article(
+        feed_id=entry.feed_id,
+        source=entry.source,
+        entry_key=entry.entry_key,
+        article_key=article_key(entry.feed_id, entry.guid, entry.link, entry.entry_key),
+        guid=entry.guid,
+        url=canonical_url(entry.link) if entry.link else None,
+        title=title or text.split("\n", 1)[0][:200],
+        text=text,
+        html=sanitize_html(body_html),
+        summary=_shorten(summary, SUMMARY_CHARS),
+        author=entry.author,
+        published_at=published_at,
+        date_flag=flag,
+        fetched_at=entry.fetched_at,
+        tags=entry.tags,
+        language=entry.language,
+        labels=verdict.labels,
+        scores=verdict.scores,
+        evidence=verdict.evidence,
+        content_hash=entry.content_hash,
+        run_id=entry.run_id,
+    )
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"

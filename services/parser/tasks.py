@@ -1,0 +1,46 @@
+"""Parser task: validate the RawEntry, clean and classify it, send the Article to the store."""
+
+from __future__ import annotations
+
+import logging
+
+from pydantic import ValidationError
+
+from services.parser.parse_entry import parse_entry as parse_one
+from shared.celery_app import create_app
+from shared.errors import PermanentError
+from shared.logging import log_event
+from shared.messages import RawEntry
+
+app = create_app(name="newswire-parser")
+log = logging.getLogger("newswire.parser")
+
+
+@app.task(name="parser.parse_entry")
+def parse_entry(message: dict) -> str | None:
+    """Clean, date and classify one entry; the parser does no network I/O and owns no state."""
+    try:
+        entry = RawEntry.model_validate(message)
+        article = parse_one(entry)
+    except (ValidationError, PermanentError) as exc:
+        # Retrying cannot fix bad input: log it whole, with ids, and let the task fail.
+        log_event(
+            log,
+            "parse.rejected",
+            logging.ERROR,
+            feed_id=message.get("feed_id"),
+            entry_key=message.get("entry_key"),
+            reason=str(exc).splitlines()[0],
+        )
+        raise
+    app.send_task("store.save_article", args=[article.dump()])
+    log_event(
+        log,
+        "parse.done",
+        feed_id=article.feed_id,
+        entry_key=article.entry_key,
+        labels=",".join(article.labels) or "-",
+        date_flag=article.date_flag,
+        run_id=article.run_id,
+    )
+    return article.article_key

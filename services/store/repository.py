@@ -1,0 +1,135 @@
+"""All reads and writes of the article DB: idempotent upsert, listing, counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from sqlalchemy import Engine, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
+
+from services.store.models import Article, ArticleLabel
+from shared import messages
+from shared.database import make_engine, upgrade
+from shared.settings import Settings
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+Outcome = Literal["inserted", "updated", "unchanged", "stale"]
+CONTENT_FIELDS = (
+    "feed_id", "source", "entry_key", "guid", "url", "title", "text", "html", "summary", "author",
+    "language", "tags", "published_at", "date_flag", "fetched_at", "content_hash", "scores", "evidence",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    """What the upsert did, and the content hash now stored for the key."""
+
+    outcome: Outcome
+    article_id: int
+    content_hash: str
+
+
+@lru_cache(maxsize=8)
+def engine_for(url: str) -> Engine:
+    """One engine per article DB URL per process."""
+    return make_engine(url)
+
+
+def session_factory(settings: Settings) -> sessionmaker[Session]:
+    """Sessions on the article DB."""
+    return sessionmaker(engine_for(settings.article_db_url), expire_on_commit=False)
+
+
+def ensure_schema(settings: Settings) -> None:
+    """Migrate the article DB to head (safe at every start)."""
+    upgrade(settings.article_db_url, MIGRATIONS, "alembic_version_store")
+
+
+def upsert_article(session: Session, article: messages.Article, now: datetime | None = None) -> UpsertResult:
+    """Insert or update by article_key, so a message delivered twice yields one row."""
+    now = now or datetime.now(UTC)
+    row = _locked(session, article.article_key)
+    if row is None:
+        values = {name: getattr(article, name) for name in CONTENT_FIELDS}
+        values.update(article_key=article.article_key, first_seen_at=now, updated_at=now, version=1)
+        # ON CONFLICT DO NOTHING: a concurrent insert of the same key wins, we then update it.
+        new_id = session.scalar(
+            _insert(session).values(**values).on_conflict_do_nothing(index_elements=["article_key"])
+            .returning(Article.id)
+        )  # fmt: skip
+        if new_id is not None:
+            _replace_labels(session, new_id, article)
+            return UpsertResult("inserted", new_id, article.content_hash)
+        row = _locked(session, article.article_key)
+        assert row is not None  # the conflicting row exists: we just collided with it
+    if article.fetched_at < row.fetched_at:
+        return UpsertResult("stale", row.id, row.content_hash)  # a newer version is stored already
+    if row.content_hash == article.content_hash:
+        return UpsertResult("unchanged", row.id, row.content_hash)
+    for name in CONTENT_FIELDS:
+        setattr(row, name, getattr(article, name))
+    row.updated_at, row.version = now, row.version + 1
+    session.flush()
+    _replace_labels(session, row.id, article)
+    session.expire(row, ["labels"])
+    return UpsertResult("updated", row.id, row.content_hash)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Article)
+
+
+def _locked(session: Session, key: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.article_key == key).with_for_update())
+
+
+def _replace_labels(session: Session, article_id: int, article: messages.Article) -> None:
+    session.execute(delete(ArticleLabel).where(ArticleLabel.article_id == article_id))
+    if article.labels:
+        session.execute(
+            insert(ArticleLabel),
+            [
+                {"article_id": article_id, "label": label, "score": article.scores.get(label, 0.0)}
+                for label in article.labels
+            ],
+        )
+
+
+def list_articles(
+    session: Session,
+    *,
+    label: str | None = None,
+    source: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[Article]:
+    """Stored articles, newest first, filtered by label, source (case-insensitive) and date."""
+    query = select(Article).order_by(Article.published_at.desc(), Article.id.desc()).limit(limit)
+    if label:
+        query = query.where(
+            Article.id.in_(select(ArticleLabel.article_id).where(ArticleLabel.label == label))
+        )
+    if source:
+        query = query.where(func.lower(Article.source) == source.lower())
+    if since:
+        query = query.where(Article.published_at >= since)
+    return list(session.scalars(query))
+
+
+def count_articles(session: Session) -> int:
+    """How many stories are stored."""
+    return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+def count_by_label(session: Session) -> dict[str, int]:
+    """Stored stories per label."""
+    rows = session.execute(
+        select(ArticleLabel.label, func.count()).group_by(ArticleLabel.label).order_by(ArticleLabel.label)
+    )
+    return {label: count for label, count in rows}

@@ -1,0 +1,52 @@
+"""One log line per event, logfmt style (`event=poll.done feed_id=3 status=200`), greppable."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+def _quote(value: Any) -> str:
+    text = str(value)
+    if text == "" or any(ch in text for ch in ' "=\n\t'):
+        text = '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    return text
+
+
+class LogfmtFormatter(logging.Formatter):
+    """Formats a record as `ts=… level=… logger=… event=… key=value …`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        parts = [f"ts={ts}", f"level={record.levelname.lower()}", f"logger={record.name}"]
+        parts.append(f"event={_quote(record.getMessage())}")
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and not key.startswith("_") and value is not None:
+                parts.append(f"{key}={_quote(value)}")
+        if record.exc_info and record.levelno >= logging.ERROR:
+            parts.append(f"exc={_quote(self.formatException(record.exc_info))}")
+        return " ".join(parts)
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Send every logger to stderr in logfmt; idempotent."""
+    root = logging.getLogger()
+    root.setLevel(level.upper())
+    for handler in list(root.handlers):
+        if getattr(handler, "_newswire", False):
+            return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LogfmtFormatter())
+    handler._newswire = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
+    """Log one event with its fields (feed_id, article_id, url …) as structured extras."""
+    logger.log(level, event, extra=fields)

@@ -1,0 +1,111 @@
+"""The one settings object every service, the CLI and the tests read (NEWSWIRE_* variables)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Safe defaults for one machine; override with NEWSWIRE_* environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Folder for SQLite files, embedded Redis, logs.")
+    redis_url: str | None = Field(
+        None, description="Broker URL; unset means `newswire run` starts an embedded Redis."
+    )
+    database_url: str | None = Field(
+        None, description="Article DB (SQLAlchemy URL); unset means SQLite at DATA_DIR/newswire.db."
+    )
+    fetcher_database_url: str | None = Field(
+        None,
+        description="Fetcher state DB; unset means DATA_DIR/fetcher.db on SQLite, "
+        "else the same server as DATABASE_URL (own tables).",
+    )
+    allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs of private networks the fetcher may reach "
+        "(e.g. 127.0.0.0/8,::1/128 for tests); every other non-public address is refused.",
+    )
+    seed_default_feeds: bool = Field(
+        True, description="Load the shipped feed list into an empty registry on first start."
+    )
+    default_poll_interval: str = Field("15m", description="Poll interval for feeds added without one.")
+    beat_interval_seconds: float = Field(60.0, description="How often beat asks for due feeds.")
+    http_connect_timeout: float = Field(10.0, description="Seconds to open a connection.")
+    http_read_timeout: float = Field(20.0, description="Seconds to wait for each read.")
+    http_total_timeout: float = Field(60.0, description="Seconds for a whole fetch, body included.")
+    http_max_body_bytes: int = Field(
+        10 * 1024 * 1024, description="Largest response body accepted (decoded bytes)."
+    )
+    user_agent: str = Field(
+        "newswire/0.1 (+https://github.com/newswire/newswire; feed reader)",
+        description="User-Agent sent with every request.",
+    )
+    resend_after_seconds: int = Field(
+        3600,
+        description="An entry sent but never confirmed stored is sent again after this long "
+        "(covers a message lost on the bus).",
+    )
+    visibility_timeout: int = Field(
+        3600, description="Seconds before Redis redelivers an unacknowledged task."
+    )
+    retry_backoff_max: int = Field(300, description="Upper bound (s) of a task's retry delay.")
+    max_retries: int = Field(6, description="Retries of a transient failure before giving up.")
+    fetch_concurrency: int = Field(4, description="Threads in the fetch worker.")
+    parse_concurrency: int = Field(2, description="Processes in the parse worker.")
+    log_level: str = Field("INFO", description="Log level of every service.")
+    once_timeout_seconds: float = Field(
+        600.0, description="Longest `newswire run --once` waits for the queues to drain."
+    )
+
+    @field_validator("allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for cidr in value or []:
+            ipaddress.ip_network(cidr, strict=False)  # raises a clear ValueError
+        return value
+
+    def model_post_init(self, __context: object) -> None:
+        # A retry is a message held unacked until its ETA: a delay past the visibility
+        # timeout is redelivered and runs twice (celery docs, Redis caveats; kombu#337).
+        if self.retry_backoff_max >= self.visibility_timeout:
+            raise ValueError(
+                "NEWSWIRE_RETRY_BACKOFF_MAX must stay below NEWSWIRE_VISIBILITY_TIMEOUT "
+                "(a longer retry delay is redelivered by Redis and runs twice)"
+            )
+
+    @property
+    def article_db_url(self) -> str:
+        """The article DB URL, SQLite under the data folder by default."""
+        return self.database_url or f"sqlite:///{(self.data_dir / 'newswire.db').resolve()}"
+
+    @property
+    def fetcher_db_url(self) -> str:
+        """The fetcher's own state DB URL."""
+        if self.fetcher_database_url:
+            return self.fetcher_database_url
+        if self.database_url and not self.database_url.startswith("sqlite"):
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'fetcher.db').resolve()}"
+
+    def child_env(self, **overrides: str) -> dict[str, str]:
+        """The environment for a child process: ours plus NEWSWIRE_* overrides."""
+        env = dict(os.environ)
+        env.update({f"NEWSWIRE_{key.upper()}": value for key, value in overrides.items()})
+        return env
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
