@@ -17,6 +17,8 @@ from shared.celery_app import QUEUES
 from shared.messages import PollFeed
 from shared.settings import Settings
 
+UNACKED = "unacked"  # kombu's hash of delivered, not yet acknowledged messages
+IDLE_GRACE = 5.0  # seconds of an empty bus after which unsettled entries are reported, not awaited
 PRIORITY_SEP = "\x06\x16"  # kombu's Redis transport keeps priorities 3, 6, 9 in suffixed lists
 
 
@@ -87,13 +89,19 @@ def run_once(
     for feed_id, _name in feeds:
         send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed_id, run_id=run_id).dump()])
     deadline = started + settings.once_timeout_seconds
-    timed_out, unsettled, quiet_checks = False, 0, 0
+    timed_out, unsettled, quiet_checks, idle_since = False, 0, 0, None
     while True:
         check_children()
         polled, unsettled = _progress(sessions, run_id)
-        busy = polled < len(feeds) or unsettled > 0 or queued_messages(broker) > 0
+        idle = queued_messages(broker) == 0 and broker.hlen(UNACKED) == 0
+        busy = polled < len(feeds) or unsettled > 0 or not idle
         quiet_checks = 0 if busy else quiet_checks + 1
         if quiet_checks >= 2:  # two quiet looks in a row: nothing left in flight
+            break
+        # Entries that will never settle (a stage failed without a receipt): the bus is empty
+        # and nothing is being worked on, so stop waiting and report them as unsettled.
+        idle_since = (idle_since or time.monotonic()) if idle and polled == len(feeds) else None
+        if idle_since and time.monotonic() - idle_since > IDLE_GRACE:
             break
         if time.monotonic() > deadline:
             timed_out = True

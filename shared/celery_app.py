@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import Celery, Task
-from celery.signals import after_setup_logger, setup_logging
+from celery.signals import setup_logging
 from kombu import Queue
 
 from shared.logging import configure_logging, log_event
@@ -116,11 +116,6 @@ def create_app(settings: Settings | None = None, name: str = "newswire") -> Cele
 @setup_logging.connect
 def _use_our_logging(**_: object) -> None:
     configure_logging(get_settings().log_level)
-
-
-@after_setup_logger.connect
-def _quiet(logger: logging.Logger, **_: object) -> None:
-    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
 
 
 def retry_options(settings: Settings | None = None) -> dict[str, object]:

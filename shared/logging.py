@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
+_DROPPED = {"fields", "data"}  # celery's `data` extra repeats whole messages on every line
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
@@ -24,9 +25,13 @@ class LogfmtFormatter(logging.Formatter):
         ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         parts = [f"ts={ts}", f"level={record.levelname.lower()}", f"logger={record.name}"]
         parts.append(f"event={_quote(record.getMessage())}")
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_") and value is not None:
-                parts.append(f"{key}={_quote(value)}")
+        fields = dict(getattr(record, "fields", {}))
+        fields.update(
+            (key, value)
+            for key, value in record.__dict__.items()
+            if key not in _RESERVED and key not in _DROPPED and not key.startswith("_")
+        )
+        parts.extend(f"{key}={_quote(value)}" for key, value in fields.items() if value is not None)
         if record.exc_info and record.levelno >= logging.ERROR:
             parts.append(f"exc={_quote(self.formatException(record.exc_info))}")
         return " ".join(parts)
@@ -43,10 +48,17 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(LogfmtFormatter())
     handler._newswire = True  # type: ignore[attr-defined]
     root.addHandler(handler)
-    for noisy in ("httpx", "httpcore", "alembic.runtime.migration"):
+    # Our own task lines carry the ids; celery's per-message lines repeat whole payloads.
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "alembic.runtime.migration",
+        "celery.worker.strategy",
+        "celery.app.trace",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one event with its fields (feed_id, article_id, url …) as structured extras."""
-    logger.log(level, event, extra=fields)
+    logger.log(level, event, extra={"fields": fields})

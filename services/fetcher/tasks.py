@@ -61,7 +61,13 @@ def entry_stored(message: dict) -> bool:
     msg = EntryStored.model_validate(message)
     with transient_db_errors(), _sessions().begin() as session:
         known = ledger.record_stored(
-            session, msg.feed_id, msg.entry_key, msg.content_hash, msg.article_id, datetime.now(UTC)
+            session,
+            msg.feed_id,
+            msg.entry_key,
+            answered_hash=msg.content_hash,
+            stored_hash=msg.stored_hash,
+            article_id=msg.article_id,
+            now=datetime.now(UTC),
         )
     log_event(
         log,
