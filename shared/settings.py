@@ -98,10 +98,19 @@ class Settings(BaseSettings):
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'fetcher.db').resolve()}"
 
-    def child_env(self, **overrides: str) -> dict[str, str]:
-        """The environment for a child process: ours plus NEWSWIRE_* overrides."""
+    def child_env(self, **overrides: object) -> dict[str, str]:
+        """The environment for a child process: ours, with every setting of this object as NEWSWIRE_*."""
         env = dict(os.environ)
-        env.update({f"NEWSWIRE_{key.upper()}": value for key, value in overrides.items()})
+        values = self.model_dump()
+        values.update(overrides)
+        for name, value in values.items():
+            key = f"NEWSWIRE_{name.upper()}"
+            if value is None:
+                env.pop(key, None)
+            elif isinstance(value, list):
+                env[key] = ",".join(map(str, value))
+            else:
+                env[key] = str(value)
         return env
 
 

@@ -30,11 +30,7 @@ def is_allowed_address(address: IPAddress, allowed: Iterable[IPNetwork]) -> bool
 
 
 def resolve(host: str, port: int) -> list[IPAddress]:
-    """All addresses a host name resolves to (an IP literal resolves to itself)."""
-    try:
-        return [ipaddress.ip_address(host.strip("[]"))]
-    except ValueError:
-        pass
+    """All addresses a host name resolves to."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
 
@@ -52,7 +48,10 @@ def check_url(
         raise BlockedAddress(f"{url}: no host")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     allowed = list(allowed)
-    addresses = resolver(parts.hostname, port)
+    try:  # an IP literal is checked as it is, with no lookup
+        addresses = [ipaddress.ip_address(parts.hostname)]
+    except ValueError:
+        addresses = resolver(parts.hostname, port)
     if not addresses:
         raise BlockedAddress(f"{url}: {parts.hostname} resolves to no address")
     for address in addresses:

@@ -1,0 +1,58 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from services.fetcher.feed_parse import parse_feed
+from services.parser.parse_entry import parse_entry
+from shared.errors import PermanentError
+from shared.messages import RawEntry
+
+FETCHED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def _raw(entry, **extra) -> RawEntry:  # type: ignore[no-untyped-def]
+    return RawEntry(
+        feed_id=1,
+        feed_url="http://127.0.0.1/rss",
+        source="Azernews",
+        entry_key=entry.key,
+        guid=entry.guid,
+        link=entry.link,
+        title=entry.title,
+        summary_html=entry.summary_html,
+        content_html=entry.content_html,
+        author=entry.author,
+        published_raw=entry.published_raw,
+        tags=entry.tags,
+        content_hash=entry.content_hash,
+        fetched_at=FETCHED,
+        **extra,
+    )
+
+
+def test_sample_story_comes_out_clean_dated_and_labelled(sample_feed: bytes) -> None:
+    entries = parse_feed(sample_feed, {"content-type": "application/rss+xml"}, "http://x/").entries
+    article = parse_entry(_raw(entries[0]))
+    assert article.labels == ["defense", "diplomacy"]
+    assert article.published_at == datetime(2019, 10, 29, 14, 5, tzinfo=UTC)
+    assert article.date_flag == "ok"
+    assert "Zakir Hasanov" in article.text and "<" not in article.text
+    assert "script" not in article.html and "iframe" not in article.html
+    assert article.article_key == "feed:1:guid:https://www.azernews.az/nation/157965.html"
+    assert article.summary.startswith("The heads of defense departments")
+
+
+def test_missing_date_falls_back_to_fetch_time_flagged(sample_feed: bytes) -> None:
+    entries = parse_feed(sample_feed, {"content-type": "application/rss+xml"}, "http://x/").entries
+    article = parse_entry(_raw(entries[3]))
+    assert (article.published_at, article.date_flag) == (FETCHED, "missing")
+    assert article.text.startswith("Baku will host an international carpet exhibition next month & artisans")
+
+
+def test_entry_with_nothing_readable_is_rejected() -> None:
+    raw = RawEntry(
+        feed_id=1, feed_url="u", source="s", entry_key="k", title="", summary_html="<script>x</script>",
+        content_hash="h", fetched_at=FETCHED,
+    )  # fmt: skip
+    with pytest.raises(PermanentError, match="no title and no text"):
+        parse_entry(raw)

@@ -1,0 +1,100 @@
+"""Upsert and queries on a real SQLite file and a real PostgreSQL database."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.store import repository
+from services.store.models import Article as ArticleRow
+from shared.messages import Article
+from shared.settings import Settings
+
+T0 = datetime(2026, 11, 27, 10, tzinfo=UTC)
+
+
+def make(key: str = "feed:1:guid:a", text: str = "Defense ministers met.", **kw) -> Article:  # type: ignore[no-untyped-def]
+    values = dict(
+        feed_id=1, source="Azernews", entry_key=key, article_key=key, title="Ministers meet", text=text,
+        html=f"<p>{text}</p>", published_at=T0, fetched_at=T0, labels=["defense"],
+        scores={"defense": 0.9, "diplomacy": 0.2}, content_hash=str(hash(text)),
+    )  # fmt: skip
+    values.update(kw)
+    return Article(**values)
+
+
+@pytest.fixture
+def sessions(database_url: str, tmp_path):  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path, database_url=database_url)
+    repository.ensure_schema(settings)
+    yield repository.session_factory(settings)
+    repository.engine_for.cache_clear()
+
+
+def test_same_message_twice_is_one_row(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        first = repository.upsert_article(session, make())
+    with sessions.begin() as session:
+        second = repository.upsert_article(session, make())
+    assert (first.outcome, second.outcome) == ("inserted", "unchanged")
+    assert first.article_id == second.article_id
+    with sessions() as session:
+        assert repository.count_articles(session) == 1
+
+
+def test_update_replaces_content_and_keeps_first_seen(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repository.upsert_article(session, make(), now=T0)
+    changed = make(
+        text="Foreign ministers signed a treaty.", labels=["diplomacy"], fetched_at=T0 + timedelta(hours=1)
+    )
+    with sessions.begin() as session:
+        result = repository.upsert_article(session, changed, now=T0 + timedelta(hours=1))
+    assert result.outcome == "updated"
+    with sessions() as session:
+        row = session.get(ArticleRow, result.article_id)
+        assert row.text == "Foreign ministers signed a treaty."
+        assert row.first_seen_at == T0 and row.updated_at == T0 + timedelta(hours=1)
+        assert row.version == 2 and row.label_names == ["diplomacy"]
+        assert repository.count_by_label(session) == {"diplomacy": 1}
+
+
+def test_older_version_arriving_late_does_not_overwrite(sessions) -> None:  # type: ignore[no-untyped-def]
+    newer = make(text="newer text", fetched_at=T0 + timedelta(hours=2))
+    with sessions.begin() as session:
+        repository.upsert_article(session, newer)
+    with sessions.begin() as session:
+        result = repository.upsert_article(session, make(text="older text"))
+    assert result.outcome == "stale" and result.content_hash == newer.content_hash
+    with sessions() as session:
+        assert session.get(ArticleRow, result.article_id).text == "newer text"
+
+
+def test_concurrent_duplicates_yield_one_row(sessions) -> None:  # type: ignore[no-untyped-def]
+    def save(_: int) -> str:
+        with sessions.begin() as session:
+            return repository.upsert_article(session, make(key="feed:1:guid:race")).outcome
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outcomes = sorted(pool.map(save, range(8)))
+    assert outcomes == ["inserted"] + ["unchanged"] * 7
+    with sessions() as session:
+        assert repository.count_articles(session) == 1
+
+
+def test_list_filters_and_order(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repository.upsert_article(session, make("k1", "a", published_at=T0, labels=["defense"]))
+        repository.upsert_article(
+            session, make("k2", "b", published_at=T0 + timedelta(days=1), labels=["diplomacy"])
+        )
+        repository.upsert_article(
+            session, make("k3", "c", published_at=T0 + timedelta(days=2), source="Trend", labels=[])
+        )
+    with sessions() as session:
+        keys = lambda **kw: [a.article_key for a in repository.list_articles(session, **kw)]  # noqa: E731
+        assert keys() == ["k3", "k2", "k1"]
+        assert keys(label="defense") == ["k1"]
+        assert keys(source="trend") == ["k3"]
+        assert keys(since=T0 + timedelta(hours=12)) == ["k3", "k2"]
+        assert keys(limit=1) == ["k3"]
