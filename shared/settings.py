@@ -46,7 +46,7 @@ class Settings(BaseSettings):
         10 * 1024 * 1024, description="Largest response body accepted (decoded bytes)."
     )
     user_agent: str = Field(
-        "newswire/0.1 (+https://github.com/newswire/newswire; feed reader)",
+        "newswire/0.1 (news feed reader)",
         description="User-Agent sent with every request.",
     )
     resend_after_seconds: int = Field(

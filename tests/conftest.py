@@ -19,7 +19,18 @@ from shared.settings import Settings
 from tests.support.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feeds-corpus"
+# The handbook's real-world feed corpus, beside the checkout (or at its usual place for a clone elsewhere).
+CORPUS = next(
+    (
+        path
+        for path in (
+            Path(__file__).resolve().parents[2] / "shared" / "feeds-corpus",
+            Path("/work/shared/feeds-corpus"),
+        )
+        if path.is_dir()
+    ),
+    Path("/work/shared/feeds-corpus"),
+)
 LOCAL_REDIS = "redis://127.0.0.1:6379/9"  # db 9: flushed by the tests, never used by a deployment
 POSTGRES_ADMIN_URL = os.environ.get(
     "NEWSWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

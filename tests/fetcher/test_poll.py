@@ -27,8 +27,10 @@ def _add(sessions, url: str) -> int:  # type: ignore[no-untyped-def]
 def _confirm(sessions, sent: list[RawEntry]) -> None:  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
         for i, entry in enumerate(sent):
-            ledger.record_stored(session, entry.feed_id, entry.entry_key, answered_hash=entry.content_hash,
-                                 stored_hash=entry.content_hash, article_id=i, now=datetime.now(UTC))  # fmt: skip
+            ledger.record_stored(
+                session, entry.feed_id, entry.entry_key, answered_hash=entry.content_hash,
+                stored_hash=entry.content_hash, article_id=i, now=datetime.now(UTC),
+            )  # fmt: skip
 
 
 def test_new_then_not_modified_then_changed(

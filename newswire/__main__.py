@@ -1,0 +1,5 @@
+"""`python -m newswire` is the `newswire` command."""
+
+from newswire.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""`newswire run` as a user runs it: Ctrl-C stops everything, and nothing outlives the supervisor."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+NEWSWIRE = str(Path(sys.executable).with_name("newswire"))
+
+
+def _groups_alive(pgids: set[int]) -> set[int]:
+    """Process groups in `pgids` that still have a live (non-zombie) member."""
+    alive = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp in pgids and state != "Z":
+            alive.add(pgrp)
+    return alive
+
+
+def _start(tmp_path: Path) -> tuple[subprocess.Popen, Path]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
+    env["NEWSWIRE_SEED_DEFAULT_FEEDS"] = "false"
+    err = tmp_path / "stderr.log"
+    proc = subprocess.Popen([NEWSWIRE, "run"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=err.open("w"))  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        text = err.read_text()
+        if "name=beat" in text and text.count("ready.") >= 3:  # three workers said "ready."
+            return proc, err
+        assert proc.poll() is None, text
+        time.sleep(0.2)
+    proc.kill()
+    raise AssertionError(f"newswire run did not come up:\n{err.read_text()}")
+
+
+def _children(err: Path) -> set[int]:
+    return {int(pid) for pid in re.findall(r"event=child.started name=\w+ pid=(\d+)", err.read_text())}
+
+
+def _wait_gone(pgids: set[int], timeout: float) -> set[int]:
+    deadline = time.monotonic() + timeout
+    while _groups_alive(pgids) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return _groups_alive(pgids)
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    proc, err = _start(tmp_path)
+    children = _children(err)
+    assert len(children) == 5  # redis, fetch, parse, store, beat
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=90) == 130
+    assert _wait_gone(children, 5) == set(), err.read_text()
+    assert "event=child.stopped name=redis" in err.read_text()
+    assert not (tmp_path / "data" / "redis" / "redis.sock").exists()
+
+
+def test_nothing_outlives_a_killed_supervisor(tmp_path: Path) -> None:
+    proc, err = _start(tmp_path)
+    children = _children(err)
+    proc.kill()  # no chance to clean up: the children must notice on their own (PR_SET_PDEATHSIG)
+    proc.wait()
+    leftover = _wait_gone(children, 60)
+    for pgid in leftover:  # do not leave strays behind if the assertion fails
+        os.killpg(pgid, signal.SIGKILL)
+    assert leftover == set()
