@@ -134,3 +134,13 @@ def feed_server() -> Iterator[FeedServer]:
 def sample_feed() -> bytes:
     """The real-shaped Azernews feed holding the sample story and three others."""
     return (FIXTURES / "azernews-sample.rss").read_bytes()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """No test sees settings cached by another."""
+    from shared.settings import get_settings
+
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
