@@ -6,8 +6,8 @@ import math
 import re
 from dataclasses import dataclass, field
 
-# (weight, pattern). Stronger, longer phrases first: a span one phrase matched is not counted again
-# by a weaker one ("defense ministry" does not also count as "defense").
+# (weight, pattern). A span a stronger phrase matched is not counted again by a weaker one
+# ("defense ministry" does not also count as "defense").
 LEXICON: dict[str, list[tuple[float, str]]] = {
     "defense": [
         (3, r"defen[cs]e minist(?:ry|ries|er|ers)"),
@@ -44,13 +44,17 @@ THRESHOLD = 0.6  # a label needs roughly two strong phrases, or one plus support
 SCALE = 6.0  # raw evidence at which the score reaches 1 - 1/e
 TITLE_BONUS = 1.0  # each term also found in the title counts once more
 
-_COMPILED = {
-    label: sorted(
-        ((weight, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)) for weight, pattern in terms),
-        key=lambda item: -item[0],
-    )
-    for label, terms in LEXICON.items()
-}
+
+def _compile(terms: list[tuple[float, str]]) -> tuple[re.Pattern[str], dict[str, float]]:
+    """One alternation per label, strongest first: at each position the strongest phrase wins, and
+    a single left-to-right pass never counts a span twice."""
+    ranked = sorted(enumerate(terms), key=lambda item: -item[1][0])
+    alternation = "|".join(f"(?P<t{i}>{pattern})" for i, (_w, pattern) in ranked)
+    weights = {f"t{i}": weight for i, (weight, _p) in ranked}
+    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE), weights
+
+
+_COMPILED = {label: _compile(terms) for label, terms in LEXICON.items()}
 
 
 @dataclass(frozen=True)
@@ -65,29 +69,27 @@ class Classification:
 def classify(title: str, text: str) -> Classification:
     """Score a story for each label; a label fires when its score reaches THRESHOLD."""
     scores, evidence = {}, {}
-    for label, patterns in _COMPILED.items():
-        raw, terms = _score(patterns, title, text)
+    for label, compiled in _COMPILED.items():
+        raw, terms = _score(compiled, title, text)
         scores[label] = round(1 - math.exp(-raw / SCALE), 3)
         evidence[label] = terms
     labels = [label for label in LEXICON if scores[label] >= THRESHOLD]
     return Classification(labels=labels, scores=scores, evidence=evidence)
 
 
-def _score(patterns: list[tuple[float, re.Pattern[str]]], title: str, text: str) -> tuple[float, list[str]]:
+def _score(
+    compiled: tuple[re.Pattern[str], dict[str, float]], title: str, text: str
+) -> tuple[float, list[str]]:
+    pattern, weights = compiled
     counts: dict[str, tuple[float, int]] = {}
     title_terms: set[str] = set()
     for source, is_title in ((title, True), (text, False)):
-        taken: list[tuple[int, int]] = []
-        for weight, pattern in patterns:
-            for match in pattern.finditer(source):
-                if any(match.start() < end and start < match.end() for start, end in taken):
-                    continue
-                taken.append(match.span())
-                term = " ".join(match.group(0).lower().split())
-                if is_title:
-                    title_terms.add(term)
-                previous = counts.get(term, (weight, 0))
-                counts[term] = (previous[0], previous[1] + 1)
+        for match in pattern.finditer(source):
+            term = " ".join(match.group(0).lower().split())
+            if is_title:
+                title_terms.add(term)
+            weight, count = counts.get(term, (weights[match.lastgroup or ""], 0))
+            counts[term] = (weight, count + 1)
     raw = 0.0
     for term, (weight, count) in counts.items():
         # Repeats add less: the third mention of "military" says little more than the first.
