@@ -34,7 +34,8 @@ class FeedRow:
     updated: int = 0
     unchanged: int = 0
     errors: int = 0
-    reason: str | None = None
+    reason: str | None = None  # why the feed could not be polled
+    entry_problems: str | None = None  # entries polled but not stored
 
 
 @dataclass
@@ -51,7 +52,7 @@ class Summary:
     polled_ok: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.polled_ok = sum(1 for row in self.feeds if row.reason is None and row.status != "-")
+        self.polled_ok = sum(1 for row in self.feeds if row.reason is None)
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
@@ -129,13 +130,13 @@ def _summary(settings, sessions, run_id, feeds, seconds, timed_out, unsettled) -
     rows = []
     with sessions() as session:
         polls = {p.feed_id: p for p in session.scalars(select(PollLog).where(PollLog.run_id == run_id))}
-        failed = dict(
-            session.execute(
-                select(EntryState.feed_id, func.count())
-                .where(EntryState.run_id == run_id, EntryState.failed_hash == EntryState.sent_hash)
-                .group_by(EntryState.feed_id)
-            ).all()
-        )
+        failed: dict[int, list[str]] = {}
+        unsettled_by_feed: dict[int, int] = {}
+        for state in session.scalars(select(EntryState).where(EntryState.run_id == run_id)):
+            if state.failed_hash == state.sent_hash:
+                failed.setdefault(state.feed_id, []).append(state.error or "unknown error")
+            elif state.settled_hash != state.sent_hash:
+                unsettled_by_feed[state.feed_id] = unsettled_by_feed.get(state.feed_id, 0) + 1
         names = {f.id: f.name for f in session.scalars(select(Feed))}
     for feed_id, name in feeds:
         poll = polls.get(feed_id)
@@ -151,14 +152,27 @@ def _summary(settings, sessions, run_id, feeds, seconds, timed_out, unsettled) -
                 new=poll.new,
                 updated=poll.updated,
                 unchanged=poll.unchanged,
-                errors=(1 if poll.error else 0) + failed.get(feed_id, 0),
-                reason=poll.error,
+                errors=(1 if poll.error else 0)
+                + len(failed.get(feed_id, []))
+                + unsettled_by_feed.get(feed_id, 0),
+                reason=poll.error
+                or _entry_problems(failed.get(feed_id, []), unsettled_by_feed.get(feed_id, 0)),
             )
         )
     with repository.session_factory(settings)() as session:
         total = repository.count_articles(session)
         by_label = repository.count_by_label(session)
     return Summary(run_id, round(seconds, 2), rows, total, by_label, timed_out, unsettled)
+
+
+def _entry_problems(failures: list[str], unsettled: int) -> str | None:
+    """One line on the entries of a polled feed that did not get stored."""
+    parts = []
+    if failures:
+        parts.append(f"{len(failures)} entries failed (first: {failures[0]})")
+    if unsettled:
+        parts.append(f"{unsettled} entries not confirmed stored")
+    return "; ".join(parts) or None
 
 
 def render_table(summary: Summary) -> str:
@@ -178,8 +192,9 @@ def render_table(summary: Summary) -> str:
 
     out = [line(header), line(tuple("-" * w for w in widths)), *map(line, body), line(totals), ""]
     for row in summary.feeds:
-        if row.reason:
-            out.append(f"! {row.name}: {row.reason}")
+        for problem in (row.reason, row.entry_problems):
+            if problem:
+                out.append(f"! {row.name}: {problem}")
     labels = ", ".join(f"{label} {n}" for label, n in summary.stored_by_label.items()) or "none"
     out.append(f"stored articles: {summary.stored_total} (by label: {labels})")
     out.append(f"done in {summary.seconds:.2f} s")

@@ -7,6 +7,7 @@ import logging
 from celery import Celery, Task
 from celery.signals import setup_logging
 from kombu import Queue
+from pydantic import ValidationError
 
 from shared.logging import configure_logging, log_event
 from shared.messages import EntryFailed
@@ -48,14 +49,17 @@ class PipelineTask(Task):
         )
         if stage not in ("parser", "store") or not {"feed_id", "entry_key", "content_hash"} <= set(message):
             return
-        failed = EntryFailed(
-            feed_id=message["feed_id"],
-            entry_key=message["entry_key"],
-            content_hash=message["content_hash"],
-            stage="parse" if stage == "parser" else "store",
-            reason=f"{type(exc).__name__}: {exc}"[:500],
-            run_id=message.get("run_id"),
-        )
+        try:
+            failed = EntryFailed(
+                feed_id=message["feed_id"],
+                entry_key=message["entry_key"],
+                content_hash=message["content_hash"],
+                stage="parse" if stage == "parser" else "store",
+                reason=f"{type(exc).__name__}: {exc}"[:500],
+                run_id=message.get("run_id"),
+            )
+        except ValidationError:  # the message was too broken to name its entry: logged above
+            return
         self.app.send_task("fetcher.entry_failed", args=[failed.dump()])
 
 

@@ -17,6 +17,10 @@ MAX_REDIRECTS = 5
 class FetchError(Exception):
     """A fetch that failed; the message is the one-line reason shown to the user."""
 
+    def __init__(self, reason: str, status: int | None = None):
+        super().__init__(reason)
+        self.status = status
+
 
 @dataclass(frozen=True)
 class FetchResult:
@@ -98,7 +102,7 @@ def fetch(
             if resp.status_code == 304:
                 return FetchResult(304, str(resp.url), headers=dict(resp.headers))
             if resp.status_code >= 400:
-                raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip())
+                raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code)
             declared = resp.headers.get("Content-Length")
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError(f"body of {declared} bytes exceeds the {max_bytes}-byte cap")

@@ -70,7 +70,9 @@ def poll_feed(
             parsed = parse_feed(result.body, result.headers, result.url)
             # Keep validators only from a successful, parsed 200 (RFC 9110 §8.8).
             validators = (result.headers.get("etag"), result.headers.get("last-modified"))
-    except (FetchError, NotAFeed) as exc:
+    except FetchError as exc:
+        outcome.error, outcome.http_status = str(exc), exc.status
+    except NotAFeed as exc:
         outcome.error = str(exc)
     now = datetime.now(UTC)
     with sessions.begin() as session:

@@ -60,3 +60,20 @@ def test_add_find_and_duplicate(settings: Settings) -> None:
             registry.add_feed(session, "ftp://civil.ge/feed", None, 600)
         with pytest.raises(registry.RegistryError, match="no feed"):
             registry.find_feed(session, "999")
+
+
+def test_due_feeds_and_claim(settings: Settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    registry.ensure_schema(settings)
+    now = datetime(2026, 11, 27, 12, tzinfo=UTC)
+    with registry.session_factory(settings).begin() as session:
+        never = registry.add_feed(session, "https://a.example/rss", "A", 600)
+        later = registry.add_feed(session, "https://b.example/rss", "B", 600)
+        off = registry.add_feed(session, "https://c.example/rss", "C", 600)
+        later.next_poll_at = now + timedelta(minutes=5)
+        off.enabled = False
+        assert registry.due_feeds(session, now) == [never]
+        registry.claim(never, now)  # beat sent its poll: the next tick must not send it again
+        assert registry.due_feeds(session, now + timedelta(minutes=1)) == []
+        assert registry.due_feeds(session, now + timedelta(minutes=10)) == [later, never]

@@ -70,6 +70,7 @@ def test_run_once_stores_then_skips_then_updates(
     assert any(line.split()[:7] == ["Azernews", "200", "4", "4", "0", "0", "0"] for line in lines), (
         first.stdout
     )
+    assert any(line.split()[:2] == ["Broken", "404"] for line in lines), first.stdout
     assert "! Broken: HTTP 404 Not Found" in first.stdout
     assert "stored articles: 4 (by label: defense 1, diplomacy 2)" in first.stdout
     stored = rows(workdir)
