@@ -36,7 +36,7 @@ class Child:
 
     name: str
     argv: list[str]
-    env: dict[str, str]
+    env: dict[str, str] | None  # None: inherit ours
     log_path: Path | None = None
     proc: subprocess.Popen | None = None
     _log_file: IO[bytes] | None = field(default=None, repr=False)
@@ -121,7 +121,7 @@ class EmbeddedRedis:
             "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
             "--maxmemory-policy", "noeviction", "--daemonize", "no", "--logfile", "redis.log",
         ]  # fmt: skip
-        self.child = Child("redis", argv, dict(os.environ))
+        self.child = Child("redis", argv, None)
         self.child.start()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
