@@ -63,12 +63,17 @@ class Child:
         """True while the process runs."""
         return self.proc is not None and self.proc.poll() is None
 
+    def terminate(self) -> None:
+        """Ask to stop: SIGTERM is Celery's warm shutdown (running tasks finish, the rest is requeued)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
     def stop(self, timeout: float) -> int | None:
-        """SIGTERM (Celery's warm shutdown), then SIGKILL after the timeout."""
+        """SIGTERM, wait, then SIGKILL the whole group after the timeout."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.terminate()
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:

@@ -104,7 +104,13 @@ class Supervisor:
     def stop(self) -> None:
         """Stop beat and workers (warm shutdown, in pipeline order), then Redis last."""
         self.stopping = True
-        for child in sorted(self.children, key=lambda c: c.name != "beat"):
+        for child in self.children:
+            if child.name == "beat":  # no new polls first
+                child.stop(STOP_TIMEOUT)
+        workers = [child for child in self.children if child.name != "beat"]
+        for child in workers:  # all at once: each finishes its running tasks in parallel
+            child.terminate()
+        for child in workers:
             child.stop(STOP_TIMEOUT)
         if self.embedded:
             self.embedded.stop()
