@@ -59,13 +59,6 @@ class Summary:
         return asdict(self)
 
 
-def redis_client(url: str) -> redis.Redis:
-    """A redis-py client for a broker URL (redis://, rediss:// or redis+socket://)."""
-    if url.startswith("redis+socket://"):
-        return redis.Redis(unix_socket_path=url.removeprefix("redis+socket://").split("?")[0])
-    return redis.Redis.from_url(url)
-
-
 def queued_messages(client: redis.Redis) -> int:
     """Messages waiting in the three queues, priority lists included."""
     keys = [q for q in QUEUES] + [f"{q}{PRIORITY_SEP}{p}" for q in QUEUES for p in (3, 6, 9)]

@@ -6,12 +6,13 @@ import logging
 import signal
 import time
 
-from newswire.once import Summary, redis_client, run_once
+from newswire.once import Summary, run_once
 from newswire.processes import Child, EmbeddedRedis, celery_child
 from services.fetcher import registry
 from services.store import repository
 from shared.celery_app import create_app
 from shared.logging import log_event
+from shared.redis_client import redis_client
 from shared.settings import Settings
 
 log = logging.getLogger("newswire.run")

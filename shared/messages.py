@@ -46,6 +46,20 @@ class RawEntry(Message):
     content_hash: str
     fetched_at: datetime
     run_id: str | None = None
+    # The article page, when the fetcher fetched it (feeds that carry only a summary).
+    page_url: str | None = None
+    page_html_z: str | None = Field(None, description="Page HTML, zlib-compressed then base64")
+    page_unchanged: bool = Field(False, description="The page answered 304: keep the stored page text")
+    page_error: str | None = Field(None, description="Why the page could not be used")
+
+
+class PageRequest(Message):
+    """Ask the fetcher for an entry's article page before the entry goes to the parser."""
+
+    v: Literal[1] = 1
+    entry: RawEntry
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Article(Message):
@@ -65,6 +79,9 @@ class Article(Message):
     author: str | None = None
     published_at: datetime
     date_flag: Literal["ok", "missing", "unparsed", "assumed_utc"] = "ok"
+    text_source: Literal["feed", "page"] = "feed"
+    text_flag: str | None = Field(None, description="Why the page text was not used, when it was wanted")
+    keep_page_text: bool = Field(False, description="Page unchanged: the store keeps its page text")
     fetched_at: datetime
     tags: list[str] = Field(default_factory=list)
     language: str | None = None

@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         description="Comma-separated CIDRs of private networks the fetcher may reach "
         "(e.g. 127.0.0.0/8,::1/128 for tests); every other non-public address is refused.",
     )
+    confine_to_allowed_networks: bool = Field(
+        False,
+        description="Reach only NEWSWIRE_ALLOWED_NETWORKS, public addresses included, and look up no "
+        "names but localhost (tests and closed deployments).",
+    )
     seed_default_feeds: bool = Field(
         True, description="Load the shipped feed list into an empty registry on first start."
     )
@@ -49,6 +54,30 @@ class Settings(BaseSettings):
         "newswire/0.1 (news feed reader)",
         description="User-Agent sent with every request.",
     )
+    contact_url: str = Field(
+        "", description="A URL or mailto: where outlets can reach the operator; appended to the User-Agent."
+    )
+    broken_after: int = Field(
+        10, description="Consecutive failed polls after which a feed is reported broken."
+    )
+    backoff_cap_seconds: int = Field(86400, description="Longest wait between polls of a failing feed.")
+    max_retry_after_seconds: int = Field(
+        7 * 86400, description="Longest Retry-After (429/503) honoured; longer values are capped."
+    )
+    max_hinted_interval_seconds: int = Field(
+        86400, description="Longest interval that feed hints (ttl, sy:updatePeriod, Cache-Control) may set."
+    )
+    host_max_concurrent: int = Field(
+        2, description="Requests in flight at once per host, across all fetchers."
+    )
+    host_min_delay_seconds: float = Field(
+        1.0, description="Minimum time between the starts of two requests to one host, across all fetchers."
+    )
+    respect_robots: bool = Field(True, description="Obey robots.txt for article pages.")
+    fulltext_threshold: int = Field(
+        600, description="In 'auto' mode, fetch the article page when the feed's text is shorter than this."
+    )
+    page_max_bytes: int = Field(3 * 1024 * 1024, description="Largest article page accepted (decoded bytes).")
     resend_after_seconds: int = Field(
         3600,
         description="An entry sent but never confirmed stored is sent again after this long "
@@ -83,6 +112,17 @@ class Settings(BaseSettings):
                 "NEWSWIRE_RETRY_BACKOFF_MAX must stay below NEWSWIRE_VISIBILITY_TIMEOUT "
                 "(a longer retry delay is redelivered by Redis and runs twice)"
             )
+
+    @property
+    def full_user_agent(self) -> str:
+        """The User-Agent with the operator's contact, when one is set."""
+        if not self.contact_url:
+            return self.user_agent
+        return (
+            f"{self.user_agent.rstrip(')')}; +{self.contact_url})"
+            if self.user_agent.endswith(")")
+            else (f"{self.user_agent} (+{self.contact_url})")
+        )
 
     @property
     def article_db_url(self) -> str:

@@ -65,7 +65,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def broker(redis_url: str) -> Iterator[redis.Redis]:
     """A clean Redis database for one test."""
-    from newswire.once import redis_client
+    from shared.redis_client import redis_client
 
     client = redis_client(redis_url)
     client.flushdb()
@@ -115,6 +115,8 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         allowed_networks=LOOPBACK,
+        confine_to_allowed_networks=True,  # nothing but loopback, not even a DNS query
+        host_min_delay_seconds=0.1,
         seed_default_feeds=False,
         http_total_timeout=10,
         http_connect_timeout=3,

@@ -1,25 +1,35 @@
-"""HTTP GET with validators (RFC 9110 §13), timeouts, a body cap and the network guard on every hop."""
+"""HTTP GET with validators (RFC 9110 §13), our own redirect handling, deadlines, and bounded bodies."""
 
 from __future__ import annotations
 
 import socket
+import ssl
 import time
+import zlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from services.fetcher.network_guard import BlockedAddress, IPNetwork, check_url
+from services.fetcher.network_guard import BlockedAddress, GuardedBackend, IPNetwork
+from services.fetcher.politeness import HostLimiter
 from shared.settings import Settings
 
 MAX_REDIRECTS = 5
+PERMANENT = {301, 308}
+TEMPORARY = {302, 303, 307}
 
 
 class FetchError(Exception):
     """A fetch that failed; the message is the one-line reason shown to the user."""
 
-    def __init__(self, reason: str, status: int | None = None):
+    def __init__(self, reason: str, status: int | None = None, retry_after: float | None = None):
         super().__init__(reason)
         self.status = status
+        self.retry_after = retry_after  # seconds the server asked us to wait (429/503)
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,8 @@ class FetchResult:
     url: str
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    chain: tuple[tuple[int, str], ...] = ()  # (status, location) per redirect hop
+    permanent_url: str | None = None  # where 301/308 hops from the start lead, if any
 
     @property
     def not_modified(self) -> bool:
@@ -37,40 +49,30 @@ class FetchResult:
         return self.status == 304
 
 
-class GuardedTransport(httpx.BaseTransport):
-    """Checks every request, redirects included, against the network guard before connecting."""
-
-    def __init__(self, allowed: list[IPNetwork], inner: httpx.BaseTransport | None = None):
-        self.allowed = allowed
-        self.inner = inner or httpx.HTTPTransport(retries=0)
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        check_url(str(request.url), self.allowed)
-        return self.inner.handle_request(request)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def build_client(
     settings: Settings, allowed: list[IPNetwork], inner: httpx.BaseTransport | None = None
 ) -> httpx.Client:
-    """An httpx client with our timeouts, User-Agent, redirect cap and guarded transport."""
+    """An httpx client whose every connection goes through the network guard; redirects are ours."""
     timeout = httpx.Timeout(
         connect=settings.http_connect_timeout,
         read=settings.http_read_timeout,
         write=settings.http_read_timeout,
         pool=settings.http_connect_timeout,
     )
+    if inner is None:
+        inner = httpx.HTTPTransport(retries=0)
+        # httpx offers no public hook for the network backend; the pool's is the one place every
+        # TCP connection is opened, so the guard lives there (see network_guard.GuardedBackend).
+        inner._pool._network_backend = GuardedBackend(allowed, confine=settings.confine_to_allowed_networks)
     return httpx.Client(
-        transport=GuardedTransport(allowed, inner),
+        transport=inner,
         timeout=timeout,
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+        follow_redirects=False,
         headers={
-            "User-Agent": settings.user_agent,
+            "User-Agent": settings.full_user_agent,
             "Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, "
-            "text/xml;q=0.9, */*;q=0.5",
+            "text/xml;q=0.9, text/html;q=0.5, */*;q=0.3",
+            # Only what we can decode with a bounded output size (see _read_body).
             "Accept-Encoding": "gzip, deflate",
         },
     )
@@ -86,6 +88,22 @@ def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str
     return headers
 
 
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
 def fetch(
     client: httpx.Client,
     url: str,
@@ -94,39 +112,134 @@ def fetch(
     last_modified: str | None = None,
     max_bytes: int,
     total_timeout: float,
+    limiter: HostLimiter | None = None,
 ) -> FetchResult:
-    """GET a URL conditionally; raise FetchError with a one-line reason on any failure."""
+    """GET a URL conditionally, following at most 5 redirects; FetchError with a one-line reason.
+
+    With a limiter, every hop first takes a slot for its host (politeness across all fetchers)."""
     deadline = time.monotonic() + total_timeout
+    redirects = _Redirects(url)
+    current = url
     try:
-        with client.stream("GET", url, headers=conditional_headers(etag, last_modified)) as resp:
-            if resp.status_code == 304:
-                return FetchResult(304, str(resp.url), headers=dict(resp.headers))
-            if resp.status_code >= 400:
-                raise FetchError(f"HTTP {resp.status_code} {resp.reason_phrase}".strip(), resp.status_code)
-            declared = resp.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError(f"body of {declared} bytes exceeds the {max_bytes}-byte cap")
-            chunks, size = [], 0
-            for chunk in resp.iter_bytes():  # decoded: gzip/deflate handled by httpx
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError(f"body exceeds the {max_bytes}-byte cap")
-                if time.monotonic() > deadline:
-                    raise FetchError(f"took longer than {total_timeout:g} s in total")
-                chunks.append(chunk)
-            return FetchResult(resp.status_code, str(resp.url), b"".join(chunks), dict(resp.headers))
+        while True:
+            _check_scheme(current)
+            request = client.build_request("GET", current, headers=conditional_headers(etag, last_modified))
+            with limiter.slot(current) if limiter else nullcontext():
+                response = client.send(request, stream=True)
+                try:
+                    if response.status_code in PERMANENT | TEMPORARY:
+                        current = redirects.follow(current, response)
+                        continue
+                    return _finish(response, current, redirects, max_bytes, deadline, total_timeout)
+                finally:
+                    response.close()
     except BlockedAddress as exc:
-        raise FetchError(f"refused: {exc}") from exc
-    except httpx.TooManyRedirects as exc:
-        raise FetchError(f"more than {MAX_REDIRECTS} redirects") from exc
+        raise FetchError(f"refused: {current}: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"timed out ({type(exc).__name__})") from exc
     except httpx.ConnectError as exc:
-        cause = exc.__cause__ or exc.__context__
-        if isinstance(cause, socket.gaierror) or "Name or service not known" in str(exc):
-            raise FetchError(f"DNS lookup failed: {exc}") from exc
-        raise FetchError(f"connection failed: {exc}") from exc
-    except socket.gaierror as exc:
-        raise FetchError(f"DNS lookup failed: {exc.strerror or exc}") from exc
+        raise FetchError(_connect_reason(exc)) from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"{type(exc).__name__}: {exc}") from exc
+
+
+class _Redirects:
+    """The redirect chain of one fetch: loops, the hop cap, and where permanent hops lead."""
+
+    def __init__(self, start: str):
+        self.start = start
+        self.chain: list[tuple[int, str]] = []
+        self.seen = {start}
+        self.permanent_url: str | None = None
+        self._still_permanent = True
+
+    def follow(self, current: str, response: httpx.Response) -> str:
+        status = response.status_code
+        location = response.headers.get("Location")
+        if not location:
+            raise FetchError(f"HTTP {status} without a Location", status)
+        target = urljoin(current, location)
+        self.chain.append((status, target))
+        # Only an unbroken run of permanent hops from the start moves the feed (RFC 9110 §15.4.2).
+        self._still_permanent = self._still_permanent and status in PERMANENT
+        if self._still_permanent:
+            self.permanent_url = target
+        if target in self.seen:
+            raise FetchError("redirect loop: " + self.describe(), status)
+        if len(self.chain) > MAX_REDIRECTS:
+            raise FetchError(f"more than {MAX_REDIRECTS} redirects: " + self.describe(), status)
+        self.seen.add(target)
+        return target
+
+    def describe(self) -> str:
+        return " -> ".join([self.start, *(f"{status} {target}" for status, target in self.chain)])
+
+
+def _finish(response, url, redirects, max_bytes, deadline, total_timeout) -> FetchResult:  # type: ignore[no-untyped-def]
+    status = response.status_code
+    headers = dict(response.headers)
+    chain, permanent_url = tuple(redirects.chain), redirects.permanent_url
+    if status == 304:
+        return FetchResult(304, url, b"", headers, chain, permanent_url)
+    if status >= 400:
+        retry_after = parse_retry_after(response.headers.get("Retry-After")) if status in (429, 503) else None
+        raise FetchError(f"HTTP {status} {response.reason_phrase}".strip(), status, retry_after)
+    declared = response.headers.get("Content-Length")
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if declared and declared.isdigit() and not encoding and int(declared) > max_bytes:
+        raise FetchError(f"body of {declared} bytes exceeds the {max_bytes}-byte cap", status)
+    body = _read_body(response, encoding, max_bytes, deadline, total_timeout)
+    return FetchResult(status, url, body, headers, chain, permanent_url)
+
+
+def _read_body(
+    response: httpx.Response, encoding: str, max_bytes: int, deadline: float, total: float
+) -> bytes:
+    """Raw bytes in, decoded bytes out, never more than max_bytes held, never past the deadline."""
+    if encoding in ("", "identity"):
+        decoder = None
+    elif encoding in ("gzip", "x-gzip"):
+        decoder = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        decoder = zlib.decompressobj()  # zlib-wrapped; raw deflate is retried below
+    else:
+        raise FetchError(f"unsupported Content-Encoding {encoding!r}", response.status_code)
+    out = bytearray()
+    for chunk in response.iter_raw():
+        if time.monotonic() > deadline:
+            raise FetchError(f"took longer than {total:g} s in total (slow body)", response.status_code)
+        if decoder is None:
+            out += chunk
+        else:
+            try:
+                # max_length bounds what one compressed chunk may expand to: a bomb stops at the cap.
+                out += decoder.decompress(chunk, max_bytes + 1 - len(out))
+            except zlib.error:
+                if encoding == "deflate" and not out:
+                    decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                    out += decoder.decompress(chunk, max_bytes + 1 - len(out))
+                else:
+                    raise FetchError("corrupt compressed body", response.status_code) from None
+            if decoder.unconsumed_tail:
+                raise FetchError(
+                    f"body exceeds the {max_bytes}-byte cap (decompressed)", response.status_code
+                )
+        if len(out) > max_bytes:
+            raise FetchError(f"body exceeds the {max_bytes}-byte cap", response.status_code)
+    return bytes(out)
+
+
+def _check_scheme(url: str) -> None:
+    scheme = urlsplit(url).scheme
+    if scheme not in ("http", "https"):
+        raise BlockedAddress(f"scheme {scheme or '(none)'!r} is not http or https")
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    text = str(exc)
+    cause = exc.__cause__ or exc.__context__
+    if isinstance(cause, socket.gaierror) or "DNS lookup" in text or "Name or service not known" in text:
+        return f"DNS lookup failed: {text}"
+    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text.lower():
+        return f"TLS error: {text}"
+    return f"connection failed: {text}"

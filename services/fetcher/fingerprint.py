@@ -6,12 +6,16 @@ import hashlib
 import unicodedata
 
 
-def entry_key(guid: str | None, link: str | None, title: str) -> str:
-    """The entry's stable key inside its feed: GUID, else link, else a hash of the title."""
-    for candidate in (guid, link):
-        if candidate and candidate.strip():
-            return candidate.strip()
-    return "title:" + hashlib.sha256(_norm(title).encode()).hexdigest()[:32]
+def entry_key(guid: str | None, link: str | None, title: str, *, link_repeats: bool = False) -> str:
+    """The entry's stable key inside its feed: GUID, else link, else a hash of link + title.
+
+    A link shared by several entries of one feed (a section page, the home page) does not identify
+    an entry: those get link + title."""
+    if guid and guid.strip():
+        return guid.strip()
+    if link and link.strip() and not link_repeats:
+        return link.strip()
+    return "title:" + hashlib.sha256((_norm(link or "") + "\x1f" + _norm(title)).encode()).hexdigest()[:32]
 
 
 def content_hash(title: str, content: str) -> str:

@@ -93,3 +93,12 @@ def record_failed(session: Session, feed_id: int, key: str, content_hash: str, r
         return False
     state.failed_hash, state.settled_hash, state.error = content_hash, content_hash, reason
     return True
+
+
+def record_page_validators(
+    session: Session, feed_id: int, key: str, etag: str | None, last_modified: str | None
+) -> None:
+    """Keep the article page's ETag / Last-Modified for the next conditional GET of it."""
+    state = session.get(EntryState, (feed_id, key))
+    if state is not None:
+        state.page_etag, state.page_last_modified = etag, last_modified

@@ -40,6 +40,30 @@ class Feed(Base):
     last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     next_poll_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_warning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fulltext: Mapped[str] = mapped_column(String(10), default="auto")  # auto | summary | page
+
+    def status(self, broken_after: int) -> str:
+        """ok / backing off / broken / disabled / gone: derived, so it can never disagree with the facts."""
+        if not self.enabled:
+            return "gone" if (self.disabled_reason or "").startswith("HTTP 410") else "disabled"
+        if self.error_count >= broken_after:
+            return "broken"
+        return "backing off" if self.error_count else "ok"
+
+
+class FeedURL(Base):
+    """A URL a feed had before a permanent redirect moved it (kept for the record)."""
+
+    __tablename__ = "fetcher_feed_urls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("fetcher_feeds.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
 
 
 class EntryState(Base):
@@ -58,6 +82,9 @@ class EntryState(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     article_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     run_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    page_etag: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    page_last_modified: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class PollLog(Base):

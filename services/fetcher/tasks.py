@@ -4,36 +4,34 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from functools import cache
 
-from services.fetcher import ledger, registry
+from services.fetcher import ledger, registry, runtime
+from services.fetcher.article_page import attach_page
+from services.fetcher.conditional_get import build_client
+from services.fetcher.network_guard import parse_networks
+from services.fetcher.poll import Outbox
 from services.fetcher.poll import poll_feed as poll_one
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
 from shared.errors import TransientError
 from shared.logging import log_event
-from shared.messages import EntryFailed, EntryStored, PollFeed, RawEntry
+from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed
 from shared.settings import get_settings
 
 app = create_app(name="newswire-fetcher")
 log = logging.getLogger("newswire.fetcher")
 RETRY = {"autoretry_for": (TransientError,), **retry_options()}
-
-
-@cache
-def _sessions():  # type: ignore[no-untyped-def]
-    return registry.session_factory(get_settings())
-
-
-def _send_raw_entry(entry: RawEntry) -> None:
-    app.send_task("parser.parse_entry", args=[entry.dump()])
+OUTBOX = Outbox(
+    to_parser=lambda entry: app.send_task("parser.parse_entry", args=[entry.dump()]),
+    to_page_fetch=lambda request: app.send_task("fetcher.fetch_article", args=[request.dump()]),
+)
 
 
 @app.task(name="fetcher.poll_due", **RETRY)
 def poll_due() -> int:
     """Beat's tick: claim every due feed and send one poll_feed per feed."""
     now = datetime.now(UTC)
-    with transient_db_errors(), _sessions().begin() as session:
+    with transient_db_errors(), runtime.sessions().begin() as session:
         feeds = registry.due_feeds(session, now)
         for feed in feeds:
             registry.claim(feed, now)
@@ -44,41 +42,43 @@ def poll_due() -> int:
 
 @app.task(name="fetcher.poll_feed", **RETRY)
 def poll_feed(message: dict) -> dict:
-    """Poll one feed; every new or changed entry goes to the parse queue."""
+    """Poll one feed; new or changed entries go to the parse queue (or first to fetch_article)."""
     msg = PollFeed.model_validate(message)
     try:
         with transient_db_errors():
-            outcome = poll_one(_sessions(), msg.feed_id, get_settings(), _send_raw_entry, run_id=msg.run_id)
+            outcome = poll_one(runtime.sessions(), msg.feed_id, get_settings(), OUTBOX, run_id=msg.run_id,
+                               limiter=runtime.limiter())  # fmt: skip
     except LookupError as exc:  # feed removed since the poll was queued: nothing to do
         log_event(log, "poll.skipped", logging.WARNING, feed_id=msg.feed_id, reason=str(exc))
         return {"feed_id": msg.feed_id, "skipped": True}
     return {"feed_id": outcome.feed_id, "status": outcome.http_status, "new": outcome.new}
 
 
+@app.task(name="fetcher.fetch_article", **RETRY)
+def fetch_article(message: dict) -> bool:
+    """Fetch an entry's article page, then send the entry (with the page, or the reason) to the parser."""
+    request = PageRequest.model_validate(message)
+    settings = get_settings()
+    with build_client(settings, parse_networks(settings.allowed_networks)) as client:
+        entry, validators = attach_page(client, request, settings, limiter=runtime.limiter(),
+                                        robots=runtime.robots())  # fmt: skip
+    if validators is not None:
+        with transient_db_errors(), runtime.sessions().begin() as session:
+            ledger.record_page_validators(session, entry.feed_id, entry.entry_key, *validators)
+    app.send_task("parser.parse_entry", args=[entry.dump()])
+    return entry.page_html_z is not None
+
+
 @app.task(name="fetcher.entry_stored", **RETRY)
 def entry_stored(message: dict) -> bool:
     """The store's receipt: the entry version is committed, stop resending it."""
     msg = EntryStored.model_validate(message)
-    with transient_db_errors(), _sessions().begin() as session:
-        known = ledger.record_stored(
-            session,
-            msg.feed_id,
-            msg.entry_key,
-            answered_hash=msg.content_hash,
-            stored_hash=msg.stored_hash,
-            article_id=msg.article_id,
-            now=datetime.now(UTC),
-        )
-    log_event(
-        log,
-        "entry.confirmed",
-        feed_id=msg.feed_id,
-        article_id=msg.article_id,
-        entry_key=msg.entry_key,
-        outcome=msg.outcome,
-        known=known,
-        run_id=msg.run_id,
-    )
+    with transient_db_errors(), runtime.sessions().begin() as session:
+        known = ledger.record_stored(session, msg.feed_id, msg.entry_key, answered_hash=msg.content_hash,
+                                     stored_hash=msg.stored_hash, article_id=msg.article_id,
+                                     now=datetime.now(UTC))  # fmt: skip
+    log_event(log, "entry.confirmed", feed_id=msg.feed_id, article_id=msg.article_id, entry_key=msg.entry_key,
+              outcome=msg.outcome, known=known, run_id=msg.run_id)  # fmt: skip
     return known
 
 
@@ -86,17 +86,8 @@ def entry_stored(message: dict) -> bool:
 def entry_failed(message: dict) -> bool:
     """A stage gave up on an entry: settle it with the reason so it is counted, not resent forever."""
     msg = EntryFailed.model_validate(message)
-    with transient_db_errors(), _sessions().begin() as session:
+    with transient_db_errors(), runtime.sessions().begin() as session:
         known = ledger.record_failed(session, msg.feed_id, msg.entry_key, msg.content_hash, msg.reason)
-    log_event(
-        log,
-        "entry.failed",
-        logging.WARNING,
-        feed_id=msg.feed_id,
-        entry_key=msg.entry_key,
-        stage=msg.stage,
-        reason=msg.reason,
-        known=known,
-        run_id=msg.run_id,
-    )
+    log_event(log, "entry.failed", logging.WARNING, feed_id=msg.feed_id, entry_key=msg.entry_key,
+              stage=msg.stage, reason=msg.reason, known=known, run_id=msg.run_id)  # fmt: skip
     return known

@@ -5,6 +5,7 @@ from __future__ import annotations
 from services.parser.canonical import article_key, canonical_url
 from services.parser.classify import classify
 from services.parser.dates import normalise_published
+from services.parser.page_text import decompress_page, extract_page
 from services.parser.sanitize import sanitize_html
 from services.parser.text import html_to_text
 from shared.errors import PermanentError
@@ -15,12 +16,12 @@ SUMMARY_CHARS = 400
 
 def parse_entry(entry: RawEntry) -> Article:
     """Clean, date and classify one entry; raise PermanentError if nothing readable is left."""
-    body_html = entry.content_html or entry.summary_html
-    text = html_to_text(body_html)
+    feed_text = html_to_text(entry.content_html or entry.summary_html)
     title = html_to_text(entry.title).replace("\n", " ")
+    summary = html_to_text(entry.summary_html) if entry.content_html else feed_text
+    text, html, source, text_flag = _body(entry, feed_text)
     if not title and not text:
         raise PermanentError(f"entry {entry.entry_key!r} of feed {entry.feed_id} has no title and no text")
-    summary = html_to_text(entry.summary_html) if entry.content_html else text
     published_at, flag = normalise_published(entry.published_raw, entry.fetched_at)
     verdict = classify(title, text)
     return Article(
@@ -32,7 +33,10 @@ def parse_entry(entry: RawEntry) -> Article:
         url=canonical_url(entry.link) if entry.link else None,
         title=title or text.split("\n", 1)[0][:200],
         text=text,
-        html=sanitize_html(body_html),
+        html=html,
+        text_source=source,
+        text_flag=text_flag,
+        keep_page_text=entry.page_unchanged,
         summary=_shorten(summary, SUMMARY_CHARS),
         author=entry.author,
         published_at=published_at,
@@ -46,6 +50,25 @@ def parse_entry(entry: RawEntry) -> Article:
         content_hash=entry.content_hash,
         run_id=entry.run_id,
     )
+
+
+def _body(entry: RawEntry, feed_text: str) -> tuple[str, str, str, str | None]:
+    """Text, HTML, source and flag: the article page's main text when it is longer than the feed's."""
+    feed_html = sanitize_html(entry.content_html or entry.summary_html)
+    if not entry.page_html_z:
+        flag = f"page not used: {entry.page_error}" if entry.page_error else None
+        return feed_text, feed_html, "feed", flag
+    page = _page(entry)
+    if page is None or len(page.text) <= len(feed_text):
+        return feed_text, feed_html, "feed", "page not used: no article text found on it"
+    return page.text, page.html, "page", None
+
+
+def _page(entry: RawEntry):  # type: ignore[no-untyped-def]
+    try:
+        return extract_page(decompress_page(entry.page_html_z or ""), entry.page_url or entry.link)
+    except ValueError:
+        return None
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -33,6 +33,8 @@ class Article(Base):
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
+    text_source: Mapped[str] = mapped_column(String(10), default="feed")  # feed | page
+    text_flag: Mapped[str | None] = mapped_column(Text, nullable=True)
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(String(500), nullable=True)
     language: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -22,7 +22,9 @@ Outcome = Literal["inserted", "updated", "unchanged", "stale"]
 CONTENT_FIELDS = (
     "feed_id", "source", "entry_key", "guid", "url", "title", "text", "html", "summary", "author",
     "language", "tags", "published_at", "date_flag", "fetched_at", "content_hash", "scores", "evidence",
+    "text_source", "text_flag",
 )  # fmt: skip
+PAGE_FIELDS = ("text", "html", "text_source", "text_flag")
 
 
 @dataclass(frozen=True)
@@ -71,8 +73,11 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
         return UpsertResult("stale", row.id, row.content_hash)  # a newer version is stored already
     if row.content_hash == article.content_hash:
         return UpsertResult("unchanged", row.id, row.content_hash)
+    # The page did not change (304): its text, fetched before, stays; the feed's fields update.
+    keep_page = article.keep_page_text and row.text_source == "page"
     for name in CONTENT_FIELDS:
-        setattr(row, name, getattr(article, name))
+        if not (keep_page and name in PAGE_FIELDS):
+            setattr(row, name, getattr(article, name))
     row.updated_at, row.version = now, row.version + 1
     session.flush()
     _replace_labels(session, row.id, article)

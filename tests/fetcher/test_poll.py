@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from services.fetcher import ledger, registry
 from services.fetcher.models import EntryState, Feed
-from services.fetcher.poll import poll_feed
+from services.fetcher.poll import Outbox, poll_feed
 from shared.messages import RawEntry
 from shared.settings import Settings
 from tests.support.feed_server import FeedServer, Route
@@ -22,6 +22,10 @@ def sessions(settings: Settings):  # type: ignore[no-untyped-def]
 def _add(sessions, url: str) -> int:  # type: ignore[no-untyped-def]
     with sessions.begin() as session:
         return registry.add_feed(session, url, "Azernews", 600).id
+
+
+def _outbox(sent: list[RawEntry]) -> Outbox:
+    return Outbox(to_parser=sent.append, to_page_fetch=lambda request: sent.append(request.entry))
 
 
 def _confirm(sessions, sent: list[RawEntry]) -> None:  # type: ignore[no-untyped-def]
@@ -40,17 +44,17 @@ def test_new_then_not_modified_then_changed(
     feed_id = _add(sessions, feed_server.url("/rss"))
     sent: list[RawEntry] = []
 
-    first = poll_feed(sessions, feed_id, settings, sent.append)
+    first = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert (first.http_status, first.seen, first.new) == (200, 4, 4)
     assert sent[0].source == "Azernews" and sent[0].published_raw == "Tue, 29 Oct 2019 18:05:00 +0400"
     _confirm(sessions, sent)
 
-    second = poll_feed(sessions, feed_id, settings, sent.append)
+    second = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert (second.http_status, second.new, second.updated) == (304, 0, 0)
     assert len(sent) == 4  # a 304 sends nothing
 
     feed_server.routes["/rss"] = Route(sample_feed.replace(b"1.7 AZN/USD", b"1.71 AZN/USD"))
-    third = poll_feed(sessions, feed_id, settings, sent.append)
+    third = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert (third.http_status, third.new, third.updated, third.unchanged) == (200, 0, 1, 3)
     assert "1.71 AZN/USD" in sent[-1].summary_html
 
@@ -62,16 +66,16 @@ def test_unconfirmed_entries_are_resent_after_the_timeout(
     feed_server.routes["/rss"] = Route(sample_feed)
     feed_id = _add(sessions, feed_server.url("/rss"))
     sent: list[RawEntry] = []
-    poll_feed(sessions, feed_id, settings, sent.append)
+    poll_feed(sessions, feed_id, settings, _outbox(sent))
     with sessions.begin() as session:
         session.get(registry.Feed, feed_id).etag = None  # type: ignore[attr-defined]
-    again = poll_feed(sessions, feed_id, settings, sent.append)
+    again = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert again.new == 0 and again.unchanged == 4  # in flight: not resent yet
     with sessions.begin() as session:
         for state in session.scalars(select(EntryState)):
             state.sent_at -= timedelta(seconds=settings.resend_after_seconds + 1)
         session.get(registry.Feed, feed_id).etag = None  # type: ignore[attr-defined]
-    late = poll_feed(sessions, feed_id, settings, sent.append)
+    late = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert late.new == 4  # never confirmed: the messages were lost, send them again
     assert len(sent) == 8
 
@@ -79,7 +83,7 @@ def test_unconfirmed_entries_are_resent_after_the_timeout(
 def test_failure_is_recorded_on_the_feed(settings: Settings, sessions, feed_server: FeedServer) -> None:
     feed_server.routes["/page"] = Route(b"<html><body>not a feed</body></html>", content_type="text/html")
     feed_id = _add(sessions, feed_server.url("/page"))
-    outcome = poll_feed(sessions, feed_id, settings, lambda e: None)
+    outcome = poll_feed(sessions, feed_id, settings, _outbox([]))
     assert outcome.error and outcome.error.startswith("not a feed")
     with sessions() as session:
         feed = session.get(Feed, feed_id)

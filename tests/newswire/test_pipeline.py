@@ -15,7 +15,8 @@ from services.store.models import Article
 from shared.celery_app import create_app
 from shared.messages import RawEntry
 from shared.settings import Settings
-from tests.support.feed_server import FeedServer, Route
+from tests.support.feed_server import FeedServer
+from tests.support.sample_site import serve_sample
 
 pytestmark = pytest.mark.integration
 
@@ -47,9 +48,9 @@ def _wait_idle(broker: redis.Redis, timeout: float = 30) -> None:
 
 
 def test_feed_to_stored_articles(system: Supervisor, feed_server: FeedServer, sample_feed: bytes) -> None:
-    feed_server.routes["/rss/Azerbaijan.xml"] = Route(sample_feed)
+    feed_url = serve_sample(feed_server)
     with registry.session_factory(system.settings).begin() as session:
-        registry.add_feed(session, feed_server.url("/rss/Azerbaijan.xml"), "Azernews", 600)
+        registry.add_feed(session, feed_url, "Azernews", 600)
 
     summary = system.run_once()
     assert [(r.status, r.seen, r.new, r.errors) for r in summary.feeds] == [("200", 4, 4, 0)]

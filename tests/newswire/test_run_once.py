@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.feed_server import FeedServer, Route
+from tests.support.sample_site import serve_sample
 
 pytestmark = pytest.mark.e2e
 NEWSWIRE = str(Path(sys.executable).with_name("newswire"))
@@ -23,6 +24,7 @@ def workdir(tmp_path: Path) -> Path:
 def newswire(workdir: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env.update(NEWSWIRE_SEED_DEFAULT_FEEDS="false", NEWSWIRE_ALLOWED_NETWORKS="127.0.0.0/8,::1/128",
+               NEWSWIRE_CONFINE_TO_ALLOWED_NETWORKS="true", NEWSWIRE_HOST_MIN_DELAY_SECONDS="0.1",
                NEWSWIRE_HTTP_TOTAL_TIMEOUT="10", NEWSWIRE_ONCE_TIMEOUT_SECONDS="120")  # fmt: skip
     return subprocess.run(
         [NEWSWIRE, *args], cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -52,13 +54,8 @@ SAMPLE_TITLE = "Azerbaijan, Uzbekistan sign military cooperation plan for 2020"
 def test_run_once_stores_then_skips_then_updates(
     workdir: Path, feed_server: FeedServer, sample_feed: bytes
 ) -> None:
-    feed_server.routes["/rss/Azerbaijan.xml"] = Route(sample_feed)
-    assert (
-        newswire(
-            workdir, "feeds", "add", feed_server.url("/rss/Azerbaijan.xml"), "--name", "Azernews"
-        ).returncode
-        == 0
-    )
+    feed_url = serve_sample(feed_server)
+    assert newswire(workdir, "feeds", "add", feed_url, "--name", "Azernews").returncode == 0
     assert (
         newswire(workdir, "feeds", "add", feed_server.url("/missing.xml"), "--name", "Broken").returncode == 0
     )
@@ -82,6 +79,10 @@ def test_run_once_stores_then_skips_then_updates(
     assert published.startswith("2019-10-29 14:05:00")  # 18:05 +04:00 in the feed, stored as UTC
     assert labels(workdir, SAMPLE_TITLE) == ["defense", "diplomacy"]
     assert parse_tasks_run(workdir) == 4
+    # The three summary-only entries were completed from their article pages (served on loopback).
+    talks = stored["Azerbaijan, Turkmenistan foreign ministers hold talks in Ashgabat"][1]
+    assert "invited Meredov to pay an official visit to Baku" in talks
+    assert "Popular news" not in talks and "cookies" not in talks
 
     second = newswire(workdir, "run", "--once", "--format", "json")
     assert second.returncode == 0, second.stderr
@@ -94,7 +95,7 @@ def test_run_once_stores_then_skips_then_updates(
     changed = sample_feed.replace(
         b"have signed a plan for bilateral", b"have signed a detailed plan for bilateral"
     )
-    feed_server.routes["/rss/Azerbaijan.xml"] = Route(changed)
+    serve_sample(feed_server, feed=changed)
     third = newswire(workdir, "run", "--once", "--format", "json")
     azernews = next(f for f in json.loads(third.stdout)["feeds"] if f["name"] == "Azernews")
     assert (azernews["status"], azernews["new"], azernews["updated"], azernews["unchanged"]) == (

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.feed_server import FeedServer, Route
+from tests.support.feed_server import FeedServer
+from tests.support.sample_site import serve_sample
 
 pytestmark = pytest.mark.e2e
 NEWSWIRE = str(Path(sys.executable).with_name("newswire"))
@@ -34,6 +35,7 @@ def _groups_alive(pgids: set[int]) -> set[int]:
 def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSWIRE_")}
     env.update(NEWSWIRE_SEED_DEFAULT_FEEDS="false", NEWSWIRE_ALLOWED_NETWORKS="127.0.0.0/8",
+               NEWSWIRE_CONFINE_TO_ALLOWED_NETWORKS="true", NEWSWIRE_HOST_MIN_DELAY_SECONDS="0.1",
                NEWSWIRE_BEAT_INTERVAL_SECONDS="1")  # fmt: skip
     return env
 
@@ -79,8 +81,7 @@ def _stored(tmp_path: Path) -> int:
 def test_beat_polls_due_feeds_and_ctrl_c_stops_every_process(
     tmp_path: Path, feed_server: FeedServer, sample_feed: bytes
 ) -> None:
-    feed_server.routes["/rss"] = Route(sample_feed)
-    add = [NEWSWIRE, "feeds", "add", feed_server.url("/rss"), "--name", "Azernews"]
+    add = [NEWSWIRE, "feeds", "add", serve_sample(feed_server), "--name", "Azernews"]
     subprocess.run(add, cwd=tmp_path, env=_env(), check=True, capture_output=True)
     proc, err = _start(tmp_path)
     children = _children(err)
