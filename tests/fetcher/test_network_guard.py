@@ -1,9 +1,13 @@
 import ipaddress
 import socket
 
+import httpx
 import pytest
 
-from services.fetcher.network_guard import BlockedAddress, check_url, parse_networks
+from services.fetcher.conditional_get import FetchError, build_client, fetch
+from services.fetcher.network_guard import BlockedAddress, GuardedBackend, check_url, parse_networks
+from shared.settings import Settings
+from tests.support.feed_server import FeedServer, Route
 
 LOOPBACK = parse_networks(["127.0.0.0/8", "::1/128"])
 
@@ -51,3 +55,65 @@ def test_name_resolving_to_private_address_is_refused() -> None:
 
     with pytest.raises(BlockedAddress, match=r"feeds\.example resolves to 10\.1\.1\.1"):
         check_url("https://feeds.example/rss", [], resolver=resolver)
+
+
+# --- the guard inside the HTTP client: names resolved once, every address checked, IP pinned -------
+
+
+def _client_resolving(settings: Settings, name_to: str, allowed: list[str]) -> httpx.Client:
+    calls = []
+
+    def resolver(host: str, port: int):  # type: ignore[no-untyped-def]
+        calls.append(host)
+        return [ipaddress.ip_address(name_to)]
+
+    transport = httpx.HTTPTransport()
+    transport._pool._network_backend = GuardedBackend(parse_networks(allowed), resolver=resolver)
+    client = build_client(settings, parse_networks(allowed), transport)
+    client.resolver_calls = calls  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        pytest.param("127.0.0.1", [], id="name-to-loopback"),
+        pytest.param("10.0.0.1", ["127.0.0.0/8"], id="name-to-private"),
+        pytest.param("::1", ["127.0.0.0/8"], id="name-to-ipv6-loopback"),
+        pytest.param("169.254.169.254", ["127.0.0.0/8"], id="name-to-metadata"),
+    ],
+)
+def test_a_name_resolving_inside_is_refused(settings: Settings, feed_server: FeedServer, address: str,
+                                            allowed: list[str]) -> None:  # fmt: skip
+    feed_server.routes["/rss"] = Route(b"<rss/>")
+    port = feed_server.httpd.server_address[1]
+    with _client_resolving(settings, address, allowed) as client, pytest.raises(FetchError, match="refused"):
+        fetch(client, f"http://feeds.example:{port}/rss", max_bytes=10_000, total_timeout=5)
+    assert feed_server.requests == []
+
+
+def test_allowed_name_connects_to_the_vetted_address(settings: Settings, feed_server: FeedServer) -> None:
+    feed_server.routes["/rss"] = Route(b"<rss/>")
+    port = feed_server.httpd.server_address[1]
+    with _client_resolving(settings, "127.0.0.1", ["127.0.0.0/8"]) as client:
+        result = fetch(client, f"http://feeds.example:{port}/rss", max_bytes=10_000, total_timeout=5)
+        assert client.resolver_calls == ["feeds.example"]  # type: ignore[attr-defined]
+    assert result.body == b"<rss/>"
+    assert feed_server.requests[0][1]["Host"] == f"feeds.example:{port}"
+
+
+def test_confined_fetcher_looks_up_no_name(settings: Settings) -> None:
+    assert settings.confine_to_allowed_networks
+    with (
+        build_client(settings, parse_networks(settings.allowed_networks)) as client,
+        pytest.raises(FetchError, match="names other than localhost are not looked up"),
+    ):
+        fetch(client, "https://www.azernews.az/rss/Azerbaijan.xml", max_bytes=1000, total_timeout=5)
+
+
+def test_confined_fetcher_refuses_public_addresses(settings: Settings) -> None:
+    with (
+        build_client(settings, parse_networks(settings.allowed_networks)) as client,
+        pytest.raises(FetchError, match=r"refused: http://93\.184\.215\.14/"),
+    ):
+        fetch(client, "http://93.184.215.14/", max_bytes=1000, total_timeout=5)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -19,6 +20,10 @@ class Route:
     last_modified: str = "Tue, 29 Oct 2019 14:10:00 GMT"
     gzip: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    encoded: bytes | None = None  # sent as-is with Content-Encoding: gzip (a prepared bomb)
+    trickle: float | None = None  # seconds between single bytes, forever
+    endless: bool = False  # 64 KiB chunks, forever
+    hang: float | None = None  # seconds to sit silent before answering
 
     @property
     def etag(self) -> str:
@@ -32,11 +37,28 @@ class FeedServer:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.not_modified = 0
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.starts: list[float] = []  # monotonic time each request arrived
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                server.requests.append((self.path, dict(self.headers)))
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    server.starts.append(time.monotonic())
+                    server.requests.append((self.path, dict(self.headers)))
+                try:
+                    self._answer()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+
+            def _answer(self) -> None:
                 route = server.routes.get(self.path) or server.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self.send_error(404)
@@ -47,6 +69,11 @@ class FeedServer:
                         self.send_header(key, value)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                    return
+                if route.hang:
+                    time.sleep(route.hang)
+                if route.trickle or route.endless or route.encoded is not None:
+                    self._special(route)
                     return
                 if self.headers.get("If-None-Match") == route.etag:
                     server.not_modified += 1
@@ -59,12 +86,31 @@ class FeedServer:
                 self.send_header("Content-Type", route.content_type)
                 self.send_header("ETag", route.etag)
                 self.send_header("Last-Modified", route.last_modified)
+                for key, value in route.headers.items():
+                    self.send_header(key, value)
                 if route.gzip and "gzip" in self.headers.get("Accept-Encoding", ""):
                     body = gzip.compress(body)
                     self.send_header("Content-Encoding", "gzip")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def _special(self, route: Route) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", route.content_type)
+                if route.encoded is not None:
+                    self.send_header("Content-Encoding", "gzip")
+                    self.send_header("Content-Length", str(len(route.encoded)))
+                    self.end_headers()
+                    self.wfile.write(route.encoded)
+                    return
+                self.end_headers()
+                chunk = b"<" if route.trickle else b"x" * 65536
+                while True:  # until the client gives up and the write fails
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    if route.trickle:
+                        time.sleep(route.trickle)
 
             def log_message(self, *args: object) -> None:
                 pass
