@@ -22,16 +22,18 @@ class RobotsCache:
         self.agent = user_agent.split("/")[0]  # the product token, "newswire"
         self._rules: dict[str, tuple[float, RobotFileParser]] = {}
         self._lock = threading.Lock()
+        self._loading: dict[str, threading.Lock] = {}
 
     def allowed(self, url: str) -> bool:
         """True if robots.txt of the URL's host lets us fetch it."""
         parts = urlsplit(url)
         origin = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
         with self._lock:
+            loading = self._loading.setdefault(origin, threading.Lock())
+        with loading:  # threads wanting the same host wait for one fetch of its robots.txt
             cached = self._rules.get(origin)
-        if cached is None or cached[0] < time.monotonic():
-            cached = (time.monotonic() + CACHE_SECONDS, self._load(origin))
-            with self._lock:
+            if cached is None or cached[0] < time.monotonic():
+                cached = (time.monotonic() + CACHE_SECONDS, self._load(origin))
                 self._rules[origin] = cached
         return cached[1].can_fetch(self.agent, url)
 
