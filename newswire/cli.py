@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import click
 from dateutil import parser as dateutil_parser
 
+from newswire.feeds_cli import feeds
 from services.fetcher import registry
 from services.store import repository
 from shared.logging import configure_logging
@@ -74,102 +75,6 @@ def migrate() -> None:
     click.echo("databases are at the newest schema")
 
 
-@main.group()
-def feeds() -> None:
-    """List, add, remove, enable and disable feeds."""
-
-
-def _registry_session():  # type: ignore[no-untyped-def]
-    settings = get_settings()
-    registry.ensure_schema(settings)
-    return registry.session_factory(settings).begin()
-
-
-@feeds.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def feeds_list(fmt: str) -> None:
-    """Every feed with its state."""
-    with _registry_session() as session:
-        rows = [
-            {
-                "id": f.id,
-                "name": f.name,
-                "url": f.url,
-                "interval": registry.format_interval(f.interval_seconds),
-                "enabled": f.enabled,
-                "verified": f.verified,
-                "last_status": f.last_status,
-                "last_polled_at": f.last_polled_at.isoformat() if f.last_polled_at else None,
-                "last_error": f.last_error,
-            }
-            for f in registry.list_feeds(session)
-        ]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
-        return
-    for row in rows:
-        state = "on " if row["enabled"] else "off"
-        note = "" if row["verified"] else "  (unverified URL)"
-        status = str(row["last_status"] or "-")
-        head = f"{row['id']:>3}  {state}  {row['interval']:>6}  {status:>4}"
-        click.echo(f"{head}  {row['name']:<28} {row['url']}{note}")
-        if row["last_error"]:
-            click.echo(f"{'':>19}last error: {row['last_error']}")
-
-
-@feeds.command("add")
-@click.argument("url")
-@click.option("--name", help="Outlet name (default: the host).")
-@click.option(
-    "--interval", default=None, help="Poll interval, e.g. 10m, 1h (default NEWSWIRE_DEFAULT_POLL_INTERVAL)."
-)
-def feeds_add(url: str, name: str | None, interval: str | None) -> None:
-    """Register a feed."""
-    try:
-        seconds = registry.parse_interval(interval or get_settings().default_poll_interval)
-        with _registry_session() as session:
-            feed = registry.add_feed(session, url, name, seconds)
-            click.echo(
-                f"added feed {feed.id}: {feed.name} {feed.url} every {registry.format_interval(seconds)}"
-            )
-    except registry.RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _change(ref: str, action: str) -> None:
-    try:
-        with _registry_session() as session:
-            feed = registry.find_feed(session, ref)
-            if action == "remove":
-                session.delete(feed)
-            else:
-                feed.enabled = action == "enable"
-            click.echo(f"{action}d feed {feed.id}: {feed.name} {feed.url}")
-    except registry.RegistryError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-@feeds.command("remove")
-@click.argument("ref")
-def feeds_remove(ref: str) -> None:
-    """Remove a feed (by id or URL); stored articles stay."""
-    _change(ref, "remove")
-
-
-@feeds.command("enable")
-@click.argument("ref")
-def feeds_enable(ref: str) -> None:
-    """Poll this feed again."""
-    _change(ref, "enable")
-
-
-@feeds.command("disable")
-@click.argument("ref")
-def feeds_disable(ref: str) -> None:
-    """Stop polling this feed (it stays in the registry)."""
-    _change(ref, "disable")
-
-
 def _parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
     if value is None:
         return None
@@ -225,3 +130,6 @@ def articles(label: str | None, source: str | None, since: datetime | None, limi
             click.echo(f"{when}  {row['source'][:18]:<18}  {labels:<18}  {row['title']}")
         if not rows:
             click.echo("no stored articles match", err=True)
+
+
+main.add_command(feeds)

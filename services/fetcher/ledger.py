@@ -59,7 +59,14 @@ def record_sent(
     """Note that this entry version went onto the bus."""
     if state is None:
         session.add(
-            EntryState(feed_id=feed_id, entry_key=key, sent_hash=content_hash, sent_at=now, run_id=run_id)
+            EntryState(
+                feed_id=feed_id,
+                entry_key=key,
+                sent_hash=content_hash,
+                sent_at=now,
+                first_seen_at=now,
+                run_id=run_id,
+            )
         )
         return
     state.sent_hash, state.sent_at, state.run_id = content_hash, now, run_id

@@ -9,10 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.fetcher.models import Feed, Meta
+from services.fetcher.models import EntryState, Feed, Meta
 from shared.database import make_engine, upgrade
 from shared.settings import Settings
 
@@ -100,15 +100,31 @@ def validate_feed_url(url: str) -> str:
     return url.strip()
 
 
-def add_feed(session: Session, url: str, name: str | None, interval: int) -> Feed:
+FULLTEXT_MODES = ("auto", "summary", "page")
+
+
+def add_feed(session: Session, url: str, name: str | None, interval: int, fulltext: str = "auto") -> Feed:
     """Register a feed; its name defaults to the host."""
     url = validate_feed_url(url)
     if session.scalar(select(Feed).where(Feed.url == url)) is not None:
         raise RegistryError(f"{url} is already registered")
+    if fulltext not in FULLTEXT_MODES:
+        raise RegistryError(f"full-text mode {fulltext!r} is not one of {', '.join(FULLTEXT_MODES)}")
     feed = _new_feed(url, name or urlsplit(url).hostname or url, interval)
+    feed.fulltext = fulltext
     session.add(feed)
     session.flush()
     return feed
+
+
+def entries_since(session: Session, since: datetime) -> dict[int, int]:
+    """New entries per feed first seen since a time (the 'last 7 days' column)."""
+    rows = session.execute(
+        select(EntryState.feed_id, func.count())
+        .where(EntryState.first_seen_at >= since)
+        .group_by(EntryState.feed_id)
+    )
+    return {feed_id: count for feed_id, count in rows}
 
 
 def find_feed(session: Session, ref: str) -> Feed:

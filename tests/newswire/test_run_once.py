@@ -118,9 +118,9 @@ def test_run_once_stores_then_skips_then_updates(
 
 def test_run_once_fails_only_when_no_feed_could_be_polled(workdir: Path, feed_server: FeedServer) -> None:
     feed_server.routes["/page"] = Route(b"<html><body>Hello</body></html>", content_type="text/html")
-    newswire(workdir, "feeds", "add", feed_server.url("/page"), "--name", "NotAFeed")
-    newswire(workdir, "feeds", "add", "http://127.0.0.1:1/rss", "--name", "Refused")
-    newswire(workdir, "feeds", "add", "http://10.20.30.40/rss", "--name", "Private")
+    newswire(workdir, "feeds", "add", feed_server.url("/page"), "--name", "NotAFeed", "--no-check")
+    newswire(workdir, "feeds", "add", "http://127.0.0.1:1/rss", "--name", "Refused", "--no-check")
+    newswire(workdir, "feeds", "add", "http://10.20.30.40/rss", "--name", "Private", "--no-check")
     result = newswire(workdir, "run", "--once")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
