@@ -1,7 +1,9 @@
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from services.fetcher.article_page import compress_html
 from services.fetcher.feed_parse import parse_feed
 from services.parser.parse_entry import parse_entry
 from shared.errors import PermanentError
@@ -56,3 +58,50 @@ def test_entry_with_nothing_readable_is_rejected() -> None:
     )  # fmt: skip
     with pytest.raises(PermanentError, match="no title and no text"):
         parse_entry(raw)
+
+
+PAGES = Path(__file__).resolve().parents[1] / "fixtures" / "pages"
+
+
+def _summary_entry(**page) -> RawEntry:  # type: ignore[no-untyped-def]
+    return RawEntry(
+        feed_id=1, feed_url="u", source="Azernews", entry_key="k", guid="k", link="http://127.0.0.1/nation/157950.html",
+        title="Azerbaijan, Turkmenistan foreign ministers hold talks in Ashgabat",
+        summary_html="<p>Foreign Minister Elmar Mammadyarov met with his Turkmen counterpart.</p>",
+        content_hash="h", fetched_at=FETCHED, **page,
+    )  # fmt: skip
+
+
+def test_article_page_text_replaces_a_short_summary() -> None:
+    html = (PAGES / "157950.html").read_bytes()
+    article = parse_entry(_summary_entry(page_html_z=compress_html(html), page_url="http://127.0.0.1/x"))
+    assert article.text_source == "page" and article.text_flag is None
+    assert "invited Meredov to pay an official visit to Baku" in article.text
+    assert (
+        "Popular news" not in article.text
+        and "cookies" not in article.text
+        and "Share on" not in article.text
+    )
+    assert "<script" not in article.html
+    assert article.summary == "Foreign Minister Elmar Mammadyarov met with his Turkmen counterpart."
+
+
+def test_failed_page_keeps_the_feed_text_and_says_why() -> None:
+    article = parse_entry(_summary_entry(page_error="HTTP 404 Not Found"))
+    assert article.text_source == "feed" and article.text_flag == "page not used: HTTP 404 Not Found"
+    assert article.text == "Foreign Minister Elmar Mammadyarov met with his Turkmen counterpart."
+
+
+def test_page_without_an_article_keeps_the_feed_text() -> None:
+    empty = compress_html(b"<html><body><nav>Home | News</nav></body></html>")
+    article = parse_entry(_summary_entry(page_html_z=empty))
+    assert article.text_source == "feed" and article.text_flag == "page not used: no article text found on it"
+
+
+def test_unchanged_page_asks_the_store_to_keep_its_text() -> None:
+    assert parse_entry(_summary_entry(page_unchanged=True)).keep_page_text
+
+
+def test_corrupt_page_payload_is_not_fatal() -> None:
+    article = parse_entry(_summary_entry(page_html_z="!!not base64!!"))
+    assert article.text_source == "feed" and article.text_flag == "page not used: no article text found on it"

@@ -98,3 +98,18 @@ def test_list_filters_and_order(sessions) -> None:  # type: ignore[no-untyped-de
         assert keys(source="trend") == ["k3"]
         assert keys(since=T0 + timedelta(hours=12)) == ["k3", "k2"]
         assert keys(limit=1) == ["k3"]
+
+
+def test_unchanged_page_keeps_its_text_while_the_feed_fields_update(sessions) -> None:  # type: ignore[no-untyped-def]
+    with sessions.begin() as session:
+        repository.upsert_article(session, make(text="Long text from the article page.", text_source="page"))
+    feed_only = make(text="Short summary.", title="Ministers meet (updated)", keep_page_text=True,
+                     fetched_at=T0 + timedelta(hours=1))  # fmt: skip
+    with sessions.begin() as session:
+        result = repository.upsert_article(session, feed_only)
+    assert result.outcome == "updated"
+    with sessions() as session:
+        row = session.get(ArticleRow, result.article_id)
+        assert (row.text, row.text_source, row.title) == (
+            "Long text from the article page.", "page", "Ministers meet (updated)"
+        )  # fmt: skip
