@@ -12,6 +12,7 @@ import click
 from dateutil import parser as dateutil_parser
 
 from newswire.feeds_cli import feeds
+from newswire.ops_cli import api, dead, health, status
 from services.fetcher import registry
 from services.store import repository
 from shared.logging import configure_logging
@@ -37,7 +38,7 @@ def run(once: bool, fmt: str, verbose: bool) -> None:
     from newswire.supervisor import ChildDied, Supervisor
 
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     supervisor = Supervisor(settings, once=once, quiet_children=once and not verbose)
     supervisor.install_signal_handlers()
     code = 0
@@ -133,3 +134,7 @@ def articles(label: str | None, source: str | None, since: datetime | None, limi
 
 
 main.add_command(feeds)
+main.add_command(status)
+main.add_command(dead)
+main.add_command(api)
+main.add_command(health)

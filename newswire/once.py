@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from services.fetcher import registry
 from services.fetcher.models import EntryState, Feed, PollLog
 from services.store import repository
-from shared.celery_app import QUEUES
 from shared.messages import PollFeed
+from shared.queues import QUEUES
 from shared.settings import Settings
 
 UNACKED = "unacked"  # kombu's hash of delivered, not yet acknowledged messages

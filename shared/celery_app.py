@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import logging
+import time
+from pathlib import Path
 
-from celery import Celery, Task
-from celery.signals import setup_logging
+from celery import Celery, Task, bootsteps
+from celery.signals import setup_logging, task_postrun, task_prerun
 from kombu import Queue
 from pydantic import ValidationError
 
+from shared import dead_letters, metrics
 from shared.logging import configure_logging, log_event
 from shared.messages import EntryFailed
+from shared.queues import QUEUES, ROUTES
+from shared.redis_client import broker
 from shared.settings import Settings, get_settings
-
-QUEUES = ("fetch", "parse", "store")
-ROUTES = {
-    "fetcher.*": {"queue": "fetch"},
-    "parser.*": {"queue": "parse"},
-    "store.*": {"queue": "store"},
-}
 
 
 def broker_url(settings: Settings) -> str:
@@ -47,6 +45,11 @@ class PipelineTask(Task):
             entry_key=message.get("entry_key"),
             reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
         )
+        letter = dead_letters.bury(broker(), self.name, list(args), f"{type(exc).__name__}: {exc}",
+                                   str(einfo), feed_id=message.get("feed_id"),
+                                   entry_key=message.get("entry_key"))  # fmt: skip
+        log_event(logging.getLogger(f"newswire.{stage}"), "dead_letter.kept", logging.ERROR, task=self.name,
+                  dead_letter=letter, feed_id=message.get("feed_id"))  # fmt: skip
         if stage not in ("parser", "store") or not {"feed_id", "entry_key", "content_hash"} <= set(message):
             return
         try:
@@ -61,6 +64,51 @@ class PipelineTask(Task):
         except ValidationError:  # the message was too broken to name its entry: logged above
             return
         self.app.send_task("fetcher.entry_failed", args=[failed.dump()])
+
+
+class Liveness(bootsteps.StartStopStep):
+    """Touches NEWSWIRE_LIVENESS_FILE from the consumer's own event loop every few seconds: the file goes
+    stale when the worker stops consuming, even if the process stays up (celery#9054, #10302)."""
+
+    requires = ("celery.worker.consumer.tasks:Tasks",)
+
+    def __init__(self, parent: object, **kwargs: object) -> None:
+        self.timer_ref = None
+        self.path = get_settings().liveness_file
+
+    def start(self, consumer) -> None:  # type: ignore[no-untyped-def]
+        if self.path is not None:
+            touch(self.path)
+            self.timer_ref = consumer.timer.call_repeatedly(10.0, touch, (self.path,), priority=10)
+
+    def stop(self, consumer) -> None:  # type: ignore[no-untyped-def]
+        if self.timer_ref is not None:
+            self.timer_ref.cancel()
+
+
+def touch(path: Path) -> None:
+    """Mark the worker alive now."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()
+
+
+_started: dict[str, float] = {}
+
+
+@task_prerun.connect
+def _task_started(task_id: str, **_: object) -> None:
+    _started[task_id] = time.perf_counter()
+
+
+@task_postrun.connect
+def _task_finished(task_id: str, task: Task, state: str | None = None, **_: object) -> None:
+    started = _started.pop(task_id, None)
+    if started is None:
+        return
+    try:
+        metrics.observe_task(broker(), task.name, time.perf_counter() - started, (state or "unknown").lower())
+    except Exception as exc:
+        log_event(logging.getLogger("newswire.metrics"), "metrics.lost", logging.WARNING, reason=str(exc))
 
 
 def create_app(settings: Settings | None = None, name: str = "newswire") -> Celery:
@@ -116,12 +164,13 @@ def create_app(settings: Settings | None = None, name: str = "newswire") -> Cele
         timezone="UTC",
         enable_utc=True,
     )
+    app.steps["consumer"].add(Liveness)
     return app
 
 
 @setup_logging.connect
 def _use_our_logging(**_: object) -> None:
-    configure_logging(get_settings().log_level)
+    configure_logging(get_settings().log_level, get_settings().log_format)
 
 
 def retry_options(settings: Settings | None = None) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import UTC, datetime
@@ -37,15 +38,28 @@ class LogfmtFormatter(logging.Formatter):
         return " ".join(parts)
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """Send every logger to stderr in logfmt; idempotent."""
+class JsonFormatter(LogfmtFormatter):
+    """The same fields as one JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        out: dict[str, Any] = {"ts": ts, "level": record.levelname.lower(), "logger": record.name,
+                               "event": record.getMessage()}  # fmt: skip
+        out.update(getattr(record, "fields", {}))
+        if record.exc_info and record.levelno >= logging.ERROR:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps({k: v for k, v in out.items() if v is not None}, default=str, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "logfmt") -> None:
+    """Send every logger to stderr, logfmt or JSON lines; idempotent."""
     root = logging.getLogger()
     root.setLevel(level.upper())
     for handler in list(root.handlers):
         if getattr(handler, "_newswire", False):
             return
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(LogfmtFormatter())
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
     handler._newswire = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     # Our own task lines carry the ids; celery's per-message lines repeat whole payloads.

@@ -6,7 +6,7 @@ import ipaddress
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(4, description="Threads in the fetch worker.")
     parse_concurrency: int = Field(2, description="Processes in the parse worker.")
     log_level: str = Field("INFO", description="Log level of every service.")
+    log_format: Literal["logfmt", "json"] = Field("logfmt", description="One line per event: logfmt or JSON.")
+    liveness_file: Path | None = Field(
+        None, description="A worker touches this file from its consumer loop (container healthchecks)."
+    )
+    api_key: str | None = Field(None, description="Key for write endpoints, and for reads off loopback.")
     once_timeout_seconds: float = Field(
         600.0, description="Longest `newswire run --once` waits for the queues to drain."
     )

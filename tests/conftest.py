@@ -31,7 +31,7 @@ CORPUS = next(
     ),
     Path("/work/shared/feeds-corpus"),
 )
-LOCAL_REDIS = "redis://127.0.0.1:6379/9"  # db 9: flushed by the tests, never used by a deployment
+LOCAL_REDIS = "redis://127.0.0.1:6379/{db}"  # a db in 2..15 claimed per session, flushed by the tests
 POSTGRES_ADMIN_URL = os.environ.get(
     "NEWSWIRE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
@@ -49,9 +49,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis on 127.0.0.1:6379 when it answers, else the embedded redis-server."""
     if _port_open("127.0.0.1", 6379):
         try:
-            redis.Redis.from_url(LOCAL_REDIS).ping()
-            yield LOCAL_REDIS
-            return
+            for db in range(2, 16):  # two test runs at once (a CI clone beside a session) must not share a db
+                client = redis.Redis.from_url(LOCAL_REDIS.format(db=db))
+                if client.set("newswire:test-session", os.getpid(), nx=True, ex=3600):
+                    try:
+                        yield LOCAL_REDIS.format(db=db)
+                    finally:
+                        client.delete("newswire:test-session")
+                    return
         except redis.RedisError:
             pass
     embedded = EmbeddedRedis(tmp_path_factory.mktemp("redis"))
@@ -68,9 +73,14 @@ def broker(redis_url: str) -> Iterator[redis.Redis]:
     from shared.redis_client import redis_client
 
     client = redis_client(redis_url)
+    claim = client.get("newswire:test-session")
     client.flushdb()
+    if claim:
+        client.set("newswire:test-session", claim, ex=3600)
     yield client
     client.flushdb()
+    if claim:
+        client.set("newswire:test-session", claim, ex=3600)
 
 
 @pytest.fixture(scope="session")
@@ -141,8 +151,11 @@ def sample_feed() -> bytes:
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
     """No test sees settings cached by another."""
+    from shared.redis_client import broker
     from shared.settings import get_settings
 
     get_settings.cache_clear()
+    broker.cache_clear()
     yield
     get_settings.cache_clear()
+    broker.cache_clear()

@@ -19,6 +19,7 @@ from services.fetcher.feed_parse import NotAFeed, ParsedFeed, parse_feed
 from services.fetcher.models import Feed, FeedURL, PollLog
 from services.fetcher.network_guard import parse_networks
 from services.fetcher.politeness import HostLimiter
+from shared import metrics
 from shared.logging import log_event
 from shared.messages import PageRequest, RawEntry
 from shared.settings import Settings
@@ -273,3 +274,15 @@ def _log_outcome(
         retry_after=outcome.retry_after,
         run_id=run_id,
     )
+
+
+def count_poll(client, outcome: PollOutcome) -> None:  # type: ignore[no-untyped-def]
+    """Add one poll to the shared metrics."""
+    if outcome.error:
+        kind = "gone" if outcome.http_status == 410 else "error"
+        metrics.inc(client, "newswire_feed_errors_total", feed_id=str(outcome.feed_id))
+    else:
+        kind = "not_modified" if outcome.http_status == 304 else "ok"
+    metrics.inc(client, "newswire_polls_total", outcome=kind)
+    for decision in ("new", "updated", "unchanged"):
+        metrics.inc(client, "newswire_entries_total", getattr(outcome, decision), decision=decision)

@@ -9,13 +9,14 @@ from services.fetcher import ledger, registry, runtime
 from services.fetcher.article_page import attach_page
 from services.fetcher.conditional_get import build_client
 from services.fetcher.network_guard import parse_networks
-from services.fetcher.poll import Outbox
+from services.fetcher.poll import Outbox, count_poll
 from services.fetcher.poll import poll_feed as poll_one
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
 from shared.errors import TransientError
 from shared.logging import log_event
 from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed
+from shared.redis_client import broker
 from shared.settings import get_settings
 
 app = create_app(name="newswire-fetcher")
@@ -51,6 +52,7 @@ def poll_feed(message: dict) -> dict:
     except LookupError as exc:  # feed removed since the poll was queued: nothing to do
         log_event(log, "poll.skipped", logging.WARNING, feed_id=msg.feed_id, reason=str(exc))
         return {"feed_id": msg.feed_id, "skipped": True}
+    count_poll(broker(), outcome)
     return {"feed_id": outcome.feed_id, "status": outcome.http_status, "new": outcome.new}
 
 

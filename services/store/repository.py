@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.store.models import Article, ArticleLabel
-from shared import messages
+from shared import messages, metrics
 from shared.database import make_engine, upgrade
 from shared.settings import Settings
 
@@ -138,3 +138,24 @@ def count_by_label(session: Session) -> dict[str, int]:
         select(ArticleLabel.label, func.count()).group_by(ArticleLabel.label).order_by(ArticleLabel.label)
     )
     return {label: count for label, count in rows}
+
+
+def count_save(client, result: UpsertResult, labels: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Add one upsert to the shared metrics."""
+    metrics.inc(client, "newswire_articles_saved_total", outcome=result.outcome)
+    if result.outcome in ("inserted", "updated"):
+        for label in labels:
+            metrics.inc(client, "newswire_articles_labelled_total", label=label)
+
+
+def count_by_label_since(session: Session, since: datetime) -> dict[str, int]:
+    """Stories first seen since a time, per label ("" for unlabelled)."""
+    rows = session.execute(
+        select(ArticleLabel.label, func.count())
+        .join(Article, Article.id == ArticleLabel.article_id)
+        .where(Article.first_seen_at >= since)
+        .group_by(ArticleLabel.label)
+    )
+    counts = {label: n for label, n in rows}
+    counts["all"] = session.scalar(select(func.count()).where(Article.first_seen_at >= since)) or 0
+    return counts

@@ -11,6 +11,7 @@ from shared.database import transient_db_errors
 from shared.errors import TransientError
 from shared.logging import log_event
 from shared.messages import Article, EntryStored
+from shared.redis_client import broker
 from shared.settings import get_settings
 
 app = create_app(name="newswire-store")
@@ -38,6 +39,7 @@ def save_article(message: dict) -> int:
         run_id=article.run_id,
     )
     app.send_task("fetcher.entry_stored", args=[receipt.dump()])
+    repository.count_save(broker(), result, article.labels)
     log_event(
         log,
         "article.saved",

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from shared.celery_app import QUEUES
+from shared.queues import QUEUES
 from shared.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
