@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +12,7 @@ import click
 from services.fetcher import registry
 from services.store import repository
 from shared import dead_letters
+from shared.liveness import check
 from shared.queues import QUEUES
 from shared.redis_client import redis_client
 from shared.settings import get_settings
@@ -123,15 +123,6 @@ def api(host: str, port: int) -> None:
 )
 def health(max_age: float) -> None:
     """Container healthcheck of a worker: exit 0 if NEWSWIRE_LIVENESS_FILE is fresh, 1 otherwise."""
-    path = get_settings().liveness_file
-    if path is None:
-        raise click.ClickException("NEWSWIRE_LIVENESS_FILE is not set")
-    try:
-        age = time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        click.echo(f"unhealthy: {path} does not exist (the worker never started consuming)", err=True)
-        sys.exit(1)
-    if age > max_age:
-        click.echo(f"unhealthy: the consumer loop last ran {age:.0f} s ago", err=True)
-        sys.exit(1)
-    click.echo(f"healthy: consumer loop ran {age:.0f} s ago")
+    healthy, message = check(get_settings().liveness_file, max_age)
+    click.echo(message, err=not healthy)
+    sys.exit(0 if healthy else 1)
