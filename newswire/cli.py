@@ -98,7 +98,7 @@ def articles(label: str | None, source: str | None, since: datetime | None, limi
     """Stored articles, newest first."""
     settings = get_settings()
     repository.ensure_schema(settings)
-    with repository.session_factory(settings)() as session:
+    with repository.reader(settings)() as session:
         rows = [
             {
                 "id": a.id,

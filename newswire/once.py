@@ -152,7 +152,7 @@ def _summary(settings, sessions, run_id, feeds, seconds, timed_out, unsettled) -
                 or _entry_problems(failed.get(feed_id, []), unsettled_by_feed.get(feed_id, 0)),
             )
         )
-    with repository.session_factory(settings)() as session:
+    with repository.reader(settings)() as session:
         total = repository.count_articles(session)
         by_label = repository.count_by_label(session)
     return Summary(run_id, round(seconds, 2), rows, total, by_label, timed_out, unsettled)

@@ -41,7 +41,7 @@ def status(fmt: str) -> None:
     health = Counter(feed.status(settings.broken_after) for feed in feeds)
     last_poll = max((f.last_polled_at for f in feeds if f.last_polled_at), default=None)
     repository.ensure_schema(settings)
-    with repository.session_factory(settings)() as session:
+    with repository.reader(settings)() as session:
         recent = repository.count_by_label_since(session, datetime.now(UTC) - timedelta(hours=24))
     report = {
         "queues": {queue: client.llen(queue) for queue in QUEUES},

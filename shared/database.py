@@ -43,8 +43,11 @@ def normalise_url(url: str) -> str:
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with SQLite in WAL mode and a busy timeout, or a pooled PostgreSQL engine."""
+def make_engine(url: str, *, readonly: bool = False) -> Engine:
+    """An engine with SQLite in WAL mode and a busy timeout, or a pooled PostgreSQL engine.
+
+    On SQLite a writer's transactions take the write lock at BEGIN; a read-only engine's do not, so
+    readers (CLI, API) never hold up the workers (WAL lets readers and one writer run together)."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -64,10 +67,10 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(conn):  # type: ignore[no-untyped-def]
-            # Take the write lock at BEGIN so two writers queue on busy_timeout instead of
+        def _begin(conn):  # type: ignore[no-untyped-def]
+            # Writers take the write lock at BEGIN so two writers queue on busy_timeout instead of
             # failing with "database is locked" on lock upgrade (sqlite.org/lang_transaction.html).
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)

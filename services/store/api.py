@@ -27,7 +27,7 @@ def healthz() -> JSONResponse:
     """200 when both answer, 503 naming what does not."""
     checks: dict[str, str] = {}
     try:
-        with repository.engine_for(get_settings().article_db_url).connect() as conn:
+        with repository.engine_for(get_settings().article_db_url, readonly=True).connect() as conn:
             conn.execute(text("select 1"))
         checks["database"] = "ok"
     except SQLAlchemyError as exc:

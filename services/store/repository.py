@@ -37,14 +37,19 @@ class UpsertResult:
 
 
 @lru_cache(maxsize=8)
-def engine_for(url: str) -> Engine:
-    """One engine per article DB URL per process."""
-    return make_engine(url)
+def engine_for(url: str, readonly: bool = False) -> Engine:
+    """One engine per article DB URL (and mode) per process."""
+    return make_engine(url, readonly=readonly)
 
 
 def session_factory(settings: Settings) -> sessionmaker[Session]:
-    """Sessions on the article DB."""
+    """Sessions on the article DB, for the store worker's writes."""
     return sessionmaker(engine_for(settings.article_db_url), expire_on_commit=False)
+
+
+def reader(settings: Settings) -> sessionmaker[Session]:
+    """Read-only sessions (CLI, API, tests): they never take SQLite's write lock."""
+    return sessionmaker(engine_for(settings.article_db_url, readonly=True), expire_on_commit=False)
 
 
 def ensure_schema(settings: Settings) -> None:

@@ -56,7 +56,7 @@ def test_feed_to_stored_articles(system: Supervisor, feed_server: FeedServer, sa
     assert [(r.status, r.seen, r.new, r.errors) for r in summary.feeds] == [("200", 4, 4, 0)]
     assert summary.stored_total == 4 and not summary.timed_out and summary.unsettled == 0
 
-    with repository.session_factory(system.settings)() as session:
+    with repository.reader(system.settings)() as session:
         rows = {a.title: a for a in session.scalars(select(Article))}
     sample = rows["Azerbaijan, Uzbekistan sign military cooperation plan for 2020"]
     assert sample.label_names == ["defense", "diplomacy"]
@@ -78,6 +78,6 @@ def test_duplicate_delivery_stores_one_row(system: Supervisor, broker: redis.Red
     for _ in range(3):
         app.send_task("parser.parse_entry", args=[entry.dump()])
     _wait_idle(broker)
-    with repository.session_factory(system.settings)() as session:
+    with repository.reader(system.settings)() as session:
         rows = list(session.scalars(select(Article).where(Article.entry_key == "dup-1")))
     assert len(rows) == 1 and rows[0].version == 1

@@ -59,7 +59,7 @@ def test_compose_services_as_processes(
             registry.add_feed(session, serve_sample(feed_server), "Azernews", 600)
 
         def stored() -> int:
-            with repository.session_factory(settings)() as session:
+            with repository.reader(settings)() as session:
                 return repository.count_articles(session) == 4
 
         _wait(stored, 90, "beat → fetcher → parser → store to store the 4 sample articles")
