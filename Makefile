@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run once test lint format clean
+.PHONY: install run once test lint format clean topology
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newswire needs Python 3.11 or newer (set PYTHON=python3.12 …)")'
@@ -20,6 +20,9 @@ run: $(STAMP)
 
 once: $(STAMP)
 	$(BIN)/newswire run --once
+
+topology: $(STAMP)
+	$(BIN)/python -m newswire.topology --redis-url "$(REDIS_URL)" --database-url "$(DATABASE_URL)"
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -133,3 +133,20 @@ def test_workers_shut_down_warm_and_prove_they_consume() -> None:
         assert SERVICES[role]["healthcheck"]["test"][1:4] == ["python", "-m", "shared.liveness"]
         assert SERVICES[role]["environment"]["NEWSWIRE_LIVENESS_FILE"]
         assert "container_name" not in SERVICES[role]  # would block --scale
+
+
+def test_grafana_dashboard_only_uses_metrics_newswire_exports() -> None:
+    import json
+
+    from shared import metrics
+
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "newswire-dashboard.json").read_text())
+    exported = {
+        *metrics.HELP,
+        "newswire_task_seconds_bucket",
+        "newswire_queue_length",
+        "newswire_dead_letters",
+    }
+    used = {name for panel in dashboard["panels"] for target in panel["targets"]
+            for name in re.findall(r"\bnewswire_[a-z_]+", target["expr"])}  # fmt: skip
+    assert used and used <= exported, used - exported
