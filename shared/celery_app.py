@@ -115,11 +115,13 @@ def create_app(settings: Settings | None = None, name: str = "newswire") -> Cele
     """Build the Celery app every service, the CLI and the tests share."""
     settings = settings or get_settings()
     app = Celery(name, broker=broker_url(settings), set_as_current=True, task_cls=PipelineTask)
+    # kombu >= 5.7 sweeps for expired unacked messages every interval × throttle seconds (~100 s by
+    # default); ours is NEWSWIRE_UNACKED_SWEEP_SECONDS.
+    sweep = settings.unacked_sweep_seconds
     transport_options = {
         "visibility_timeout": settings.visibility_timeout,
-        # kombu >= 5.7: sweep for expired unacked messages every ~30 s, not ~100 s.
-        "unacked_restore_interval": 10,
-        "unacked_restore_throttle": 3,
+        "unacked_restore_interval": sweep / 3 if sweep > 3 else sweep,
+        "unacked_restore_throttle": 3 if sweep > 3 else 1,
         "socket_keepalive": True,
         "health_check_interval": 25,
         "retry_on_timeout": True,

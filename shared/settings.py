@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     visibility_timeout: int = Field(
         3600, description="Seconds before Redis redelivers an unacknowledged task."
     )
+    unacked_sweep_seconds: float = Field(
+        30.0,
+        description="How often a worker looks for unacknowledged messages past the visibility timeout "
+        "(a crashed worker's) to put back on their queue.",
+    )
     retry_backoff_max: int = Field(300, description="Upper bound (s) of a task's retry delay.")
     max_retries: int = Field(6, description="Retries of a transient failure before giving up.")
     fetch_concurrency: int = Field(4, description="Threads in the fetch worker.")
