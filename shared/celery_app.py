@@ -9,9 +9,12 @@ from pathlib import Path
 from celery import Celery, Task, bootsteps
 from celery.signals import setup_logging, task_postrun, task_prerun
 from kombu import Queue
+from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import ValidationError
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from shared import dead_letters, metrics
+from shared.errors import TransientError
 from shared.logging import configure_logging, log_event
 from shared.messages import EntryFailed
 from shared.queues import QUEUES, ROUTES
@@ -131,6 +134,15 @@ def create_app(settings: Settings | None = None, name: str = "newswire") -> Cele
         broker_transport_options=transport_options,
         visibility_timeout=settings.visibility_timeout,
         task_ignore_result=True,
+        # A send from inside a task rides out a broker restart (~30 s) instead of failing the task
+        # after the default 0.6 s (celery docs, task_publish_retry_policy).
+        task_publish_retry=True,
+        task_publish_retry_policy={
+            "max_retries": 12,
+            "interval_start": 0.5,
+            "interval_step": 1.0,
+            "interval_max": 4.0,
+        },
         result_backend=None,
         task_serializer="json",
         result_serializer="json",
@@ -175,10 +187,16 @@ def _use_our_logging(**_: object) -> None:
     configure_logging(get_settings().log_level, get_settings().log_format)
 
 
+# Transient: our own kind (database locked or down), and the broker itself gone for longer than the
+# publish retries below (a Redis restart): the task runs again later, its effects are idempotent.
+RETRYABLE = (TransientError, KombuOperationalError, RedisConnectionError)
+
+
 def retry_options(settings: Settings | None = None) -> dict[str, object]:
     """Retry policy for transient errors: exponential backoff with jitter, capped."""
     settings = settings or get_settings()
     return {
+        "autoretry_for": RETRYABLE,
         "retry_backoff": 2,
         "retry_backoff_max": settings.retry_backoff_max,
         "retry_jitter": True,

@@ -109,3 +109,18 @@ def record_page_validators(
     state = session.get(EntryState, (feed_id, key))
     if state is not None:
         state.page_etag, state.page_last_modified = etag, last_modified
+
+
+def has_lost_entries(session: Session, feed_id: int, sent_before: datetime) -> bool:
+    """Entries sent before this time and never settled: their messages were lost (e.g. Redis lost
+    its queues). The next poll must then read the feed in full even if it would answer 304."""
+    lost = session.scalar(
+        select(EntryState.entry_key)
+        .where(
+            EntryState.feed_id == feed_id,
+            EntryState.sent_at < sent_before,
+            (EntryState.settled_hash.is_(None)) | (EntryState.settled_hash != EntryState.sent_hash),
+        )
+        .limit(1)
+    )
+    return lost is not None

@@ -69,6 +69,9 @@ def poll_feed(
         if feed is None:
             raise LookupError(f"feed {feed_id} is not in the registry")
         url, etag, last_modified = feed.url, feed.etag, feed.last_modified
+        resend_before = started - timedelta(seconds=settings.resend_after_seconds)
+        if ledger.has_lost_entries(session, feed_id, resend_before):
+            etag = last_modified = None  # a 304 would hide the entries we must send again
     outcome = PollOutcome(feed_id=feed_id)
     parsed, validators = None, (etag, last_modified)
     try:

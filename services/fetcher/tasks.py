@@ -13,7 +13,6 @@ from services.fetcher.poll import Outbox, count_poll
 from services.fetcher.poll import poll_feed as poll_one
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
-from shared.errors import TransientError
 from shared.logging import log_event
 from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed
 from shared.redis_client import broker
@@ -21,7 +20,7 @@ from shared.settings import get_settings
 
 app = create_app(name="newswire-fetcher")
 log = logging.getLogger("newswire.fetcher")
-RETRY = {"autoretry_for": (TransientError,), **retry_options()}
+RETRY = retry_options()
 OUTBOX = Outbox(
     to_parser=lambda entry: app.send_task("parser.parse_entry", args=[entry.dump()]),
     to_page_fetch=lambda request: app.send_task("fetcher.fetch_article", args=[request.dump()]),

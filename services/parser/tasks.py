@@ -7,7 +7,7 @@ import logging
 from pydantic import ValidationError
 
 from services.parser.parse_entry import parse_entry as parse_one
-from shared.celery_app import create_app
+from shared.celery_app import create_app, retry_options
 from shared.errors import PermanentError
 from shared.logging import log_event
 from shared.messages import RawEntry
@@ -16,7 +16,7 @@ app = create_app(name="newswire-parser")
 log = logging.getLogger("newswire.parser")
 
 
-@app.task(name="parser.parse_entry")
+@app.task(name="parser.parse_entry", **retry_options())
 def parse_entry(message: dict) -> str | None:
     """Clean, date and classify one entry; the parser does no network I/O and owns no state."""
     try:

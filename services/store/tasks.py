@@ -8,7 +8,6 @@ from functools import cache
 from services.store import repository
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
-from shared.errors import TransientError
 from shared.logging import log_event
 from shared.messages import Article, EntryStored
 from shared.redis_client import broker
@@ -23,7 +22,7 @@ def _sessions():  # type: ignore[no-untyped-def]
     return repository.session_factory(get_settings())
 
 
-@app.task(name="store.save_article", autoretry_for=(TransientError,), **retry_options())
+@app.task(name="store.save_article", **retry_options())
 def save_article(message: dict) -> int:
     """Idempotent upsert on the article key; the receipt goes out only after the commit."""
     article = Article.model_validate(message)

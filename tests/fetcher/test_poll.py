@@ -89,3 +89,20 @@ def test_failure_is_recorded_on_the_feed(settings: Settings, sessions, feed_serv
         feed = session.get(Feed, feed_id)
         assert feed.error_count == 1 and feed.last_error == outcome.error
         assert feed.next_poll_at > datetime.now(UTC)
+
+
+def test_lost_entries_force_a_full_read_despite_validators(
+    settings: Settings, sessions, feed_server: FeedServer, sample_feed: bytes
+) -> None:
+    """Redis lost the messages (no AOF): the feed would answer 304, but the fetcher must resend."""
+    feed_server.routes["/rss"] = Route(sample_feed)
+    feed_id = _add(sessions, feed_server.url("/rss"))
+    sent: list[RawEntry] = []
+    poll_feed(sessions, feed_id, settings, _outbox(sent))  # 4 sent, never confirmed: lost
+    assert poll_feed(sessions, feed_id, settings, _outbox(sent)).http_status == 304  # too early to resend
+    with sessions.begin() as session:
+        for state in session.scalars(select(EntryState)):
+            state.sent_at -= timedelta(seconds=settings.resend_after_seconds + 1)
+    late = poll_feed(sessions, feed_id, settings, _outbox(sent))
+    assert (late.http_status, late.new) == (200, 4)
+    assert "If-None-Match" not in feed_server.requests[-1][1]
