@@ -156,6 +156,9 @@ def due_feeds(session: Session, now: datetime, limit: int = 100) -> list[Feed]:
         .where(Feed.enabled, or_(Feed.next_poll_at.is_(None), Feed.next_poll_at <= now))
         .order_by(Feed.next_poll_at.is_not(None), Feed.next_poll_at, Feed.id)
         .limit(limit)
+        # Two beats by mistake send two poll_due at once: on PostgreSQL each claims only rows the
+        # other has not locked (SQLite's BEGIN IMMEDIATE already serialises them).
+        .with_for_update(skip_locked=True)
     )
     return list(session.scalars(query))
 
