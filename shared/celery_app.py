@@ -35,6 +35,13 @@ def broker_url(settings: Settings) -> str:
 class PipelineTask(Task):
     """Base task: when a parse or store task gives up on an entry, the fetcher hears of it."""
 
+    def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        message = args[0] if args and isinstance(args[0], dict) else {}
+        log_event(logging.getLogger(f"newswire.{self.name.split('.', 1)[0]}"), "task.retry", logging.WARNING,
+                  task=self.name, task_id=task_id, feed_id=message.get("feed_id"),
+                  entry_key=message.get("entry_key"), attempt=self.request.retries + 1,
+                  reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")  # fmt: skip
+
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
         message = args[0] if args and isinstance(args[0], dict) else {}
         stage = self.name.split(".", 1)[0]
