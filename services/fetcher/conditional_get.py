@@ -135,6 +135,8 @@ def fetch(
                     response.close()
     except BlockedAddress as exc:
         raise FetchError(f"refused: {current}: {exc}") from exc
+    except httpx.InvalidURL as exc:  # not an HTTPError: httpx refuses the URL before any connection
+        raise FetchError(f"invalid URL {current}: {exc}") from exc
     except httpx.TimeoutException as exc:
         raise FetchError(f"timed out ({type(exc).__name__})") from exc
     except httpx.ConnectError as exc:
