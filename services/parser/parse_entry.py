@@ -12,14 +12,17 @@ from shared.errors import PermanentError
 from shared.messages import Article, RawEntry
 
 SUMMARY_CHARS = 400
+MAX_TITLE_CHARS = 1000  # a hostile 10 MB title must not cost the classifier minutes
+MAX_TEXT_CHARS = 1_000_000
 
 
 def parse_entry(entry: RawEntry) -> Article:
     """Clean, date and classify one entry; raise PermanentError if nothing readable is left."""
     feed_text = html_to_text(entry.content_html or entry.summary_html)
-    title = html_to_text(entry.title).replace("\n", " ")
+    title = html_to_text(entry.title[: MAX_TITLE_CHARS * 4]).replace("\n", " ")[:MAX_TITLE_CHARS]
     summary = html_to_text(entry.summary_html) if entry.content_html else feed_text
     text, html, source, text_flag = _body(entry, feed_text)
+    text = text[:MAX_TEXT_CHARS]
     if not title and not text:
         raise PermanentError(f"entry {entry.entry_key!r} of feed {entry.feed_id} has no title and no text")
     published_at, flag = normalise_published(entry.published_raw, entry.fetched_at)

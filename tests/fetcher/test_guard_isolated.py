@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 GUARDED = [
     "tests/fetcher/test_network_guard.py",
+    "tests/security/test_ssrf.py",
     "tests/fetcher/test_conditional_get.py",
     "tests/fetcher/test_faults.py::test_redirect_to_a_private_address_is_refused_before_connecting",
     "tests/newswire/test_run_once.py::test_run_once_fails_only_when_no_feed_could_be_polled",
