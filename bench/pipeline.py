@@ -69,6 +69,65 @@ def bench_parse_stage(feed: bytes, rounds: int = 3) -> float:
     return len(raws) / best
 
 
+def sequential_floor(feed: bytes, workdir: Path) -> float:
+    """The same parse + classify + store code in one process, no bus: entries/s (the floor to beat)."""
+    from services.store import repository
+    from shared.settings import Settings
+
+    settings = Settings(data_dir=workdir / "floor")
+    repository.ensure_schema(settings)
+    sessions = repository.session_factory(settings)
+    entries = parse_feed(feed, {"content-type": "application/rss+xml"}, "http://127.0.0.1/").entries
+    started = time.perf_counter()
+    for e in entries:
+        raw = RawEntry(
+            feed_id=1, feed_url="u", source="Bench", entry_key=e.key, guid=e.guid, link=e.link, title=e.title,
+            summary_html=e.summary_html, content_html=e.content_html, published_raw=e.published_raw,
+            content_hash=e.content_hash, fetched_at=datetime.now(UTC),
+        )  # fmt: skip
+        with sessions.begin() as session:
+            repository.upsert_article(session, parse_entry(raw))
+    return len(entries) / (time.perf_counter() - started)
+
+
+def noop_ceiling(chains: int, workdir: Path) -> float:
+    """Three no-op tasks chained over the three queues, one solo worker each: chains/s (the ceiling)."""
+    import redis
+
+    from newswire.processes import EmbeddedRedis, celery_child
+    from shared.celery_app import create_app
+    from shared.settings import Settings
+
+    server = EmbeddedRedis(workdir / "noop")
+    url = server.start()
+    client = redis.Redis(unix_socket_path=str(server.socket_path))
+    env = {**Settings().child_env(), "BENCH_REDIS_URL": url,
+           "BENCH_COUNTER_URL": f"unix://{server.socket_path}", "PYTHONPATH": str(ROOT)}  # fmt: skip
+    workers = []
+    for q in ("fetch", "parse", "store"):
+        args = ["worker", "-Q", q, "-P", "solo", "-n", f"{q}@%h", "--without-gossip", "--without-mingle"]
+        workers.append(
+            celery_child(q, "bench.noop.tasks:app", [*args, "-l", "WARNING"], env, workdir / f"{q}.log")
+        )
+    app = create_app(Settings(redis_url=url), name="bench-producer")
+    with app.producer_or_acquire() as producer:
+        for i in range(chains):
+            app.send_task("noop.a", args=[{"i": i}], queue="fetch", producer=producer)
+    for worker in workers:
+        worker.start()
+    try:
+        while int(client.get("bench:done") or 0) < 1:
+            time.sleep(0.005)
+        started, first = time.perf_counter(), int(client.get("bench:done") or 0)
+        while int(client.get("bench:done") or 0) < chains:
+            time.sleep(0.005)
+        return (chains - first) / (time.perf_counter() - started)
+    finally:
+        for worker in workers:
+            worker.stop(20)
+        server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--entries", type=int, default=500)
@@ -97,6 +156,12 @@ def main() -> None:
         row = report3["feeds"][0]
         print(f"run --once, third (HTTP {row['status']}, {row['unchanged']} unchanged fingerprints): "
               f"{wall3:.2f} s wall, {report3['seconds']:.2f} s polling")  # fmt: skip
+        floor = sequential_floor(feed, workdir)
+        ceiling = noop_ceiling(2000, workdir)
+        through = args.entries / pipeline
+        print(f"sequential floor (same code, one process, no bus, SQLite): {floor:.0f} entries/s")
+        print(f"no-op ceiling (3 chained no-op tasks, one solo worker per queue): {ceiling:.0f} chains/s")
+        print(f"pipeline / floor = {through / floor:.2f}x   pipeline / ceiling = {through / ceiling:.0%}")
 
 
 if __name__ == "__main__":
