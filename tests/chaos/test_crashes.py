@@ -83,7 +83,7 @@ def _wait_for(check, timeout: float, what: str) -> None:  # type: ignore[no-unty
 
 
 def _assert_exactly_once(settings: Settings) -> None:
-    _wait_for(lambda: _stored(settings) == TOTAL, 60, f"{TOTAL} stored articles")
+    _wait_for(lambda: _stored(settings) == TOTAL, 180, f"{TOTAL} stored articles")
     with repository.reader(settings)() as session:
         assert session.scalar(select(func.count(func.distinct(Article.article_key)))) == TOTAL
         assert session.scalar(select(func.max(Article.version))) == 1  # no story stored twice over itself
