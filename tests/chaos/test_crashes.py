@@ -87,9 +87,13 @@ def _assert_exactly_once(settings: Settings) -> None:
     with repository.reader(settings)() as session:
         assert session.scalar(select(func.count(func.distinct(Article.article_key)))) == TOTAL
         assert session.scalar(select(func.max(Article.version))) == 1  # no story stored twice over itself
-    with registry.session_factory(settings)() as session:
-        settled = select(func.count()).where(EntryState.settled_hash == EntryState.sent_hash)
-        _wait_for(lambda: session.scalar(settled) == TOTAL, 60, "every entry confirmed to the fetcher")
+    settled = select(func.count()).where(EntryState.settled_hash == EntryState.sent_hash)
+
+    def all_settled() -> bool:
+        with registry.session_factory(settings)() as session:  # a short transaction per look
+            return session.scalar(settled) == TOTAL
+
+    _wait_for(all_settled, 60, "every entry confirmed to the fetcher")
 
 
 def test_kill_9_parser_and_store_workers_mid_burst(burst: Supervisor) -> None:
