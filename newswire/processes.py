@@ -39,6 +39,7 @@ class Child:
     env: dict[str, str] | None  # None: inherit ours
     log_path: Path | None = None
     proc: subprocess.Popen | None = None
+    started_at: float | None = None
     _log_file: IO[bytes] | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -57,6 +58,7 @@ class Child:
             start_new_session=True,
             preexec_fn=_die_with_parent,
         )
+        self.started_at = time.time()
         log_event(log, "child.started", name=self.name, pid=self.proc.pid)
 
     def alive(self) -> bool:

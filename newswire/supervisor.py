@@ -5,13 +5,15 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from pathlib import Path
 
 from newswire.once import Summary, run_once
 from newswire.processes import Child, EmbeddedRedis, celery_child
 from services.fetcher import registry
 from services.store import repository
-from shared.celery_app import create_app
+from shared.celery_app import create_app, progress_file
 from shared.logging import log_event
+from shared.queues import QUEUES
 from shared.redis_client import redis_client
 from shared.settings import Settings
 
@@ -34,6 +36,7 @@ class Supervisor:
         self.children: list[Child] = []
         self.stopping = False
         self.redis_url = settings.redis_url or ""
+        self._backlog_since: dict[str, float] = {}  # queue -> when the watchdog first saw work waiting
 
     def start(self) -> None:
         """Redis first, then the schema, then the workers (and beat unless --once)."""
@@ -59,13 +62,44 @@ class Supervisor:
         for queue, app, pool in plan:
             args = ["worker", "-Q", queue, "-n", f"{queue}@%h", *pool, "--without-gossip", "--without-mingle"]
             args += ["-l", self.settings.log_level]
-            self.children.append(celery_child(queue, app, args, env, logs and logs / f"{queue}.log"))
+            worker_env = {**env, "NEWSWIRE_LIVENESS_FILE": str(self._liveness(queue))}
+            self.children.append(celery_child(queue, app, args, worker_env, logs and logs / f"{queue}.log"))
         if not self.once:
             schedule = str((self.settings.data_dir / "celerybeat-schedule").resolve())
             args = ["beat", "-s", schedule, "-l", self.settings.log_level]
             self.children.append(celery_child("beat", "services.fetcher.tasks:app", args, env, None))
         for child in self.children:
             child.start()
+
+    def _liveness(self, queue: str) -> Path:
+        return (self.settings.data_dir / "alive" / queue).resolve()
+
+    def watch(self) -> list[str]:
+        """Restart workers that have work waiting but finished no task for NEWSWIRE_STALL_SECONDS.
+
+        A worker can stay up yet stop consuming after a broker restart (celery#9054, #10302)."""
+        restarted = []
+        client = redis_client(self.redis_url)
+        now = time.time()
+        for child in self.children:
+            if child.name not in QUEUES or not child.alive():
+                continue
+            if client.llen(child.name) == 0:
+                self._backlog_since.pop(child.name, None)
+                continue
+            waiting_since = self._backlog_since.setdefault(child.name, now)
+            marker = progress_file(self._liveness(child.name))
+            progress = marker.stat().st_mtime if marker.exists() else 0.0
+            last = max(progress, waiting_since, child.started_at or 0.0)
+            if now - last <= self.settings.stall_seconds:
+                continue
+            log_event(log, "worker.stalled", logging.ERROR, name=child.name, pid=child.proc.pid,
+                      idle_seconds=round(now - last))  # fmt: skip
+            child.stop(10)  # a stalled worker may not finish a warm shutdown: SIGKILL after 10 s
+            child.start()
+            self._backlog_since.pop(child.name, None)
+            restarted.append(child.name)
+        return restarted
 
     def check_children(self) -> None:
         """Raise ChildDied if a worker exited while we still need it."""
@@ -91,7 +125,11 @@ class Supervisor:
     def run_forever(self) -> None:
         """Keep the system up until SIGINT/SIGTERM; a process that dies is restarted."""
         restarts: dict[str, list[float]] = {}
+        last_watch = time.monotonic()
         while not self.stopping:
+            if time.monotonic() - last_watch > 5:
+                self.watch()
+                last_watch = time.monotonic()
             for child in self.children:
                 if not child.alive() and not self.stopping:
                     recent = [t for t in restarts.get(child.name, []) if time.monotonic() - t < 60]

@@ -102,6 +102,11 @@ def touch(path: Path) -> None:
     path.touch()
 
 
+def progress_file(liveness_file: Path) -> Path:
+    """Touched after every finished task: proof of consumption, not only of a running event loop."""
+    return liveness_file.with_name(liveness_file.name + ".progress")
+
+
 _started: dict[str, float] = {}
 
 
@@ -112,6 +117,9 @@ def _task_started(task_id: str, **_: object) -> None:
 
 @task_postrun.connect
 def _task_finished(task_id: str, task: Task, state: str | None = None, **_: object) -> None:
+    liveness = get_settings().liveness_file
+    if liveness is not None:
+        touch(progress_file(liveness))
     started = _started.pop(task_id, None)
     if started is None:
         return

@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     liveness_file: Path | None = Field(
         None, description="A worker touches this file from its consumer loop (container healthchecks)."
     )
+    stall_seconds: float = Field(
+        180.0,
+        description="`newswire run` restarts a worker whose queue has work but which finished no task for "
+        "this long (a worker can stay up yet stop consuming after a broker restart).",
+    )
     api_key: str | None = Field(None, description="Key for write endpoints, and for reads off loopback.")
     once_timeout_seconds: float = Field(
         600.0, description="Longest `newswire run --once` waits for the queues to drain."
