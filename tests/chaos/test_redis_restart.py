@@ -83,9 +83,9 @@ def test_redis_killed_mid_burst_and_restarted(broker_and_system: tuple[EmbeddedR
     os.kill(server.child.proc.pid, signal.SIGKILL)
     server.child.proc.wait()
     time.sleep(1)
-    restarted = EmbeddedRedis(Path(server.dir).parent, appendonly=server.appendonly)
-    restarted.start()
-    server.child = restarted.child  # the fixture stops whichever runs
+    reborn = EmbeddedRedis(Path(server.dir).parent, appendonly=server.appendonly)
+    reborn.start()
+    server.child = reborn.child  # the fixture stops whichever runs
     at_restart = _stored(settings)
     before_repoll = _settle(settings)
     # Without AOF the queues died with Redis; with AOF a message can still be lost in the instant
