@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run once test lint format clean topology
+.PHONY: install run once test lint format clean topology chaos-broker
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "newswire needs Python 3.11 or newer (set PYTHON=python3.12 …)")'
@@ -28,6 +28,9 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+chaos-broker: $(STAMP)
+	$(BIN)/pytest -m broker_restart -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
