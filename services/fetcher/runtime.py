@@ -11,7 +11,7 @@ from services.fetcher.conditional_get import FetchResult, build_client, fetch
 from services.fetcher.network_guard import parse_networks
 from services.fetcher.politeness import HostLimiter
 from services.fetcher.robots import RobotsCache
-from shared.redis_client import redis_client
+from shared.redis_client import broker
 from shared.settings import get_settings
 
 ROBOTS_MAX_BYTES = 500 * 1024  # RFC 9309 §2.5: at least 500 KiB must be parsed
@@ -30,7 +30,7 @@ def limiter() -> HostLimiter | None:
     if not settings.redis_url:
         return None
     return HostLimiter(
-        redis_client(settings.redis_url),
+        broker(),  # the process's one client on the broker's Redis (metrics and dead letters use it too)
         max_concurrent=settings.host_max_concurrent,
         min_delay=settings.host_min_delay_seconds,
         lease=settings.http_total_timeout + 10,
