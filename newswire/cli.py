@@ -13,6 +13,7 @@ from dateutil import parser as dateutil_parser
 
 from newswire.feeds_cli import feeds
 from newswire.ops_cli import api, dead, health, status
+from newswire.parser_cli import classify, extract
 from services.fetcher import registry
 from services.store import repository
 from shared.logging import configure_logging
@@ -138,3 +139,5 @@ main.add_command(status)
 main.add_command(dead)
 main.add_command(api)
 main.add_command(health)
+main.add_command(extract)
+main.add_command(classify)

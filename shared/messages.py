@@ -87,7 +87,16 @@ class Article(Message):
     language: str | None = None
     labels: list[str] = Field(default_factory=list)
     scores: dict[str, float] = Field(default_factory=dict)
-    evidence: dict[str, list[str]] = Field(default_factory=dict)
+    evidence: dict[str, dict[str, list[str]] | list[str]] = Field(
+        default_factory=dict, description="Per label: the matched terms and the sentences that carried most"
+    )
+    authors: list[str] = Field(default_factory=list)
+    canonical_url: str | None = None
+    image_url: str | None = None
+    modified_at: datetime | None = Field(None, description="When the page says the story was last updated")
+    facts: dict[str, Any] = Field(
+        default_factory=dict, description="countries, main_pair, people, organisations, events (issue 4)"
+    )
     content_hash: str
     run_id: str | None = None
 

@@ -105,6 +105,13 @@ class Settings(BaseSettings):
         description="`newswire run` restarts a worker whose queue has work but which finished no task for "
         "this long (a worker can stay up yet stop consuming after a broker restart).",
     )
+    taxonomy_file: Path | None = Field(
+        None, description="Label taxonomy (TOML) to use instead of the packaged one (see Taxonomy below)."
+    )
+    classify_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per-label score thresholds overriding the taxonomy\'s, as JSON: {"defense": 0.5}.',
+    )
     api_key: str | None = Field(None, description="Key for write endpoints, and for reads off loopback.")
     once_timeout_seconds: float = Field(
         600.0, description="Longest `newswire run --once` waits for the queues to drain."

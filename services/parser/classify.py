@@ -1,98 +1,142 @@
-"""A first defense/diplomacy classifier: weighted term lexicons, a score per label, and the evidence."""
+"""Defense / diplomacy labels with a score in [0, 1] and the evidence behind each: the terms that matched and
+the sentences that carried most weight. The terms, weights, negative cues and thresholds are data
+(services/parser/data/taxonomy.toml); this module only matches and adds up."""
 
 from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-# (weight, pattern). A span a stronger phrase matched is not counted again by a weaker one
-# ("defense ministry" does not also count as "defense").
-LEXICON: dict[str, list[tuple[float, str]]] = {
-    "defense": [
-        (3, r"defen[cs]e minist(?:ry|ries|er|ers)"),
-        (3, r"minist(?:ry|ries|er|ers) of defen[cs]e"),
-        (3, r"armed forces"),
-        (3, r"military[- ]technical"),
-        (3, r"(?:military|defen[cs]e|security) cooperation"),
-        (3, r"(?:joint |military |naval )+(?:exercises?|drills?|manoeuvres|maneuvers)"),
-        (3, r"ceasefire|cease-fire|peacekeep\w*"),
-        (3, r"\bCSTO\b|\bNATO\b"),
-        (2, r"military|army|troops|soldiers?|servicem[ae]n"),
-        (2, r"weapons?|weaponry|missiles?|artillery|ammunition|drones?|warships?|fighter jets?"),
-        (2, r"arms (?:deals?|sales?|supplies|purchases?|exports?|imports?|control)"),
-        (2, r"air force|navy|naval|border guards?|general staff"),
-        (2, r"(?:colonel|major|lieutenant|brigadier) general|defen[cs]e chiefs?"),
-        (2, r"defen[cs]e (?:industry|budget|sector|area|forces|spending|procurement)"),
-        (1, r"defen[cs]e|security|combat|warfare|shelling|frontline|front line"),
-    ],
-    "diplomacy": [
-        (3, r"foreign minist(?:ry|ries|er|ers)|minist(?:ry|er) of foreign affairs"),
-        (3, r"diplomatic relations|diplomatic ties|embass(?:y|ies)|ambassadors?|consulates?|envoys?"),
-        (3, r"bilateral (?:relations|cooperation|agreements?|ties|talks|meeting)"),
-        (3, r"strategic partnership|memorandum of understanding|intergovernmental commission"),
-        (3, r"(?:peace|trade|border) (?:treaty|agreement|talks|negotiations)"),
-        (3, r"summit|state visit|official visit|working visit"),
-        (2, r"diplomat\w*|bilateral|multilateral|treaty|treaties|declaration|communiqu[eé]"),
-        (2, r"agreements?|negotiations?|talks|delegations?|foreign policy|sanctions"),
-        (2, r"(?:signed|sign|signing) (?:a|an|the)\b|exchanged views|met with|counterparts?"),
-        (2, r"\bUN\b|United Nations|\bOSCE\b|\bCIS\b|European Union|\bEU\b"),
-        (1, r"cooperation|partnership|relations|visit|meeting"),
-    ],
-}
-THRESHOLD = 0.6  # a label needs roughly two strong phrases, or one plus supporting terms
-SCALE = 6.0  # raw evidence at which the score reaches 1 - 1/e
-TITLE_BONUS = 1.0  # each term also found in the title counts once more
+from services.parser.taxonomy import WORD, Taxonomy, Term, default_taxonomy
 
-
-def _compile(terms: list[tuple[float, str]]) -> tuple[re.Pattern[str], dict[str, float]]:
-    """One alternation per label, strongest first: at each position the strongest phrase wins, and
-    a single left-to-right pass never counts a span twice."""
-    ranked = sorted(enumerate(terms), key=lambda item: -item[1][0])
-    alternation = "|".join(f"(?P<t{i}>{pattern})" for i, (_w, pattern) in ranked)
-    weights = {f"t{i}": weight for i, (weight, _p) in ranked}
-    return re.compile(rf"\b(?:{alternation})\b", re.IGNORECASE), weights
-
-
-_COMPILED = {label: _compile(terms) for label, terms in LEXICON.items()}
+SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+|\n+")
+MAX_SENTENCES = 3  # evidence sentences per label
+MAX_SENTENCE_CHARS = 400
+REPEAT_FACTOR = 0.5  # each repeat of a term adds half its weight …
+MAX_REPEATS = 2  # … at most twice: the fifth "military" says little more than the third
 
 
 @dataclass(frozen=True)
 class Classification:
-    """Labels that fired, a 0..1 score per label, and the terms behind each score."""
+    """Labels that fired, a score per label, and per label the terms and sentences behind it."""
 
     labels: list[str]
     scores: dict[str, float]
-    evidence: dict[str, list[str]] = field(default_factory=dict)
+    evidence: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
 
-def classify(title: str, text: str) -> Classification:
-    """Score a story for each label; a label fires when its score reaches THRESHOLD."""
-    scores, evidence = {}, {}
-    for label, compiled in _COMPILED.items():
-        raw, terms = _score(compiled, title, text)
-        scores[label] = round(1 - math.exp(-raw / SCALE), 3)
-        evidence[label] = terms
-    labels = [label for label in LEXICON if scores[label] >= THRESHOLD]
+@dataclass
+class _Tally:
+    counts: dict[Term, int] = field(default_factory=dict)
+    in_title: set[Term] = field(default_factory=set)
+    sentence_weight: dict[int, float] = field(default_factory=dict)
+
+
+def classify(
+    title: str,
+    text: str,
+    language: str | None = "en",
+    taxonomy: Taxonomy | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> Classification:
+    """Score a story against every label of the taxonomy; a label fires at its threshold."""
+    taxonomy = taxonomy or default_taxonomy()
+    tallies = {label: _Tally() for label in taxonomy.labels}
+    for term, _start, _end in _matches(title, taxonomy, language):
+        tally = tallies[term.label]
+        tally.counts[term] = tally.counts.get(term, 0) + 1
+        tally.in_title.add(term)
+    sentences = _sentence_starts(text)
+    for term, start, _end in _matches(text, taxonomy, language):
+        tally = tallies[term.label]
+        tally.counts[term] = tally.counts.get(term, 0) + 1
+        if not term.negative:
+            index = bisect_right(sentences, start) - 1
+            tally.sentence_weight[index] = tally.sentence_weight.get(index, 0.0) + term.weight
+    scores: dict[str, float] = {}
+    evidence: dict[str, dict[str, list[str]]] = {}
+    for label, tally in tallies.items():
+        scores[label] = _score(tally, taxonomy)
+        evidence[label] = {"terms": _terms(tally), "sentences": _sentences(text, sentences, tally)}
+    limits = {**taxonomy.labels, **(thresholds or {})}
+    labels = [label for label in taxonomy.labels if scores[label] >= limits[label]]
     return Classification(labels=labels, scores=scores, evidence=evidence)
 
 
-def _score(
-    compiled: tuple[re.Pattern[str], dict[str, float]], title: str, text: str
-) -> tuple[float, list[str]]:
-    pattern, weights = compiled
-    counts: dict[str, tuple[float, int]] = {}
-    title_terms: set[str] = set()
-    for source, is_title in ((title, True), (text, False)):
-        for match in pattern.finditer(source):
-            term = " ".join(match.group(0).lower().split())
-            if is_title:
-                title_terms.add(term)
-            weight, count = counts.get(term, (weights[match.lastgroup or ""], 0))
-            counts[term] = (weight, count + 1)
+def _matches(text: str, taxonomy: Taxonomy, language: str | None) -> list[tuple[Term, int, int]]:
+    """Every (term, start, end) in the text; per label, the longest term at a word wins and the words it
+    covers are not matched again by a shorter term of that label."""
+    spans = [(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+    lowered = [word.lower() for word, _s, _e in spans]
+    covered: dict[str, int] = {}
+    found: list[tuple[Term, int, int]] = []
+    for i, (word, start, _end) in enumerate(spans):
+        candidates = taxonomy.starting_with(lowered[i])
+        exact = taxonomy.by_first_cs.get(word)
+        if exact:
+            candidates = tuple(sorted((*candidates, *exact), key=lambda t: -len(t.words)))
+        if not candidates:
+            continue
+        taken: set[str] = set()
+        for term in candidates:
+            if term.label in taken or covered.get(term.label, 0) > i:
+                continue
+            if term.languages is not None and language not in term.languages:
+                continue
+            if _fits(term, spans if term.case_sensitive else lowered, i):
+                taken.add(term.label)
+                covered[term.label] = i + len(term.words)
+                found.append((term, start, spans[i + len(term.words) - 1][2]))
+    return found
+
+
+def _fits(term: Term, words: list, i: int) -> bool:  # type: ignore[type-arg]
+    """Do the words from i on spell the term (the last word as a prefix when the term is a stem)?"""
+    n = len(term.words)
+    if i + n > len(words):
+        return False
+    for k, expected in enumerate(term.words):
+        actual = words[i + k]
+        actual = actual[0] if isinstance(actual, tuple) else actual
+        if term.stems[k]:
+            if not actual.startswith(expected):
+                return False
+        elif actual != expected:
+            return False
+    return True
+
+
+def _score(tally: _Tally, taxonomy: Taxonomy) -> float:
     raw = 0.0
-    for term, (weight, count) in counts.items():
-        # Repeats add less: the third mention of "military" says little more than the first.
-        raw += weight * (1 + 0.5 * min(count - 1, 2)) + (TITLE_BONUS * weight if term in title_terms else 0)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1][0], -item[1][1], item[0]))
-    return raw, [f"{term} ×{count}" if count > 1 else term for term, (_w, count) in ranked]
+    for term, count in tally.counts.items():
+        value = term.weight * (1 + REPEAT_FACTOR * min(count - 1, MAX_REPEATS))
+        if term in tally.in_title:
+            value += term.weight * taxonomy.title_bonus
+        raw += -value if term.negative else value
+    return round(1 - math.exp(-raw / taxonomy.scale), 3) if raw > 0 else 0.0
+
+
+def _terms(tally: _Tally) -> list[str]:
+    """Positive terms, strongest first, as "term ×count"; negative cues last, marked with a minus."""
+    ranked = sorted(tally.counts.items(), key=lambda item: (item[0].negative, -item[0].weight, -item[1]))
+    return [
+        f"{'-' if term.negative else ''}{term.text}{f' ×{count}' if count > 1 else ''}"
+        for term, count in ranked
+    ]
+
+
+def _sentence_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in SENTENCE_END.finditer(text)]
+
+
+def _sentences(text: str, starts: list[int], tally: _Tally) -> list[str]:
+    """The sentences that carried most of the label's weight, in reading order."""
+    best = sorted(tally.sentence_weight.items(), key=lambda item: (-item[1], item[0]))[:MAX_SENTENCES]
+    out = []
+    for index, _weight in sorted(best):
+        end = starts[index + 1] if index + 1 < len(starts) else len(text)
+        out.append(text[starts[index] : end].strip()[:MAX_SENTENCE_CHARS])
+    return out

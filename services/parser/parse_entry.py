@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from services.parser.canonical import article_key, canonical_url
 from services.parser.classify import classify
 from services.parser.dates import normalise_published
-from services.parser.page_text import decompress_page, extract_page
+from services.parser.extract import Extracted, extract
+from services.parser.facts import find_facts
+from services.parser.language import detect_language
+from services.parser.page_text import decompress_page
 from services.parser.sanitize import sanitize_html
+from services.parser.taxonomy import Taxonomy
 from services.parser.text import html_to_text
 from shared.errors import PermanentError
 from shared.messages import Article, RawEntry
@@ -16,17 +22,24 @@ MAX_TITLE_CHARS = 1000  # a hostile 10 MB title must not cost the classifier min
 MAX_TEXT_CHARS = 1_000_000
 
 
-def parse_entry(entry: RawEntry) -> Article:
-    """Clean, date and classify one entry; raise PermanentError if nothing readable is left."""
+def parse_entry(
+    entry: RawEntry, taxonomy: Taxonomy | None = None, thresholds: Mapping[str, float] | None = None
+) -> Article:
+    """Clean, date, classify and read the facts of one entry; PermanentError if nothing readable is left."""
     feed_text = html_to_text(entry.content_html or entry.summary_html)
     title = html_to_text(entry.title[: MAX_TITLE_CHARS * 4]).replace("\n", " ")[:MAX_TITLE_CHARS]
     summary = html_to_text(entry.summary_html) if entry.content_html else feed_text
-    text, html, source, text_flag = _body(entry, feed_text)
+    page = _page(entry)
+    text, html, source, text_flag = _body(entry, feed_text, page)
     text = text[:MAX_TEXT_CHARS]
     if not title and not text:
         raise PermanentError(f"entry {entry.entry_key!r} of feed {entry.feed_id} has no title and no text")
     published_at, flag = normalise_published(entry.published_raw, entry.fetched_at)
-    verdict = classify(title, text)
+    if flag == "missing" and page and page.published:  # the page states the date the feed left out
+        published_at, flag = page.published, "ok"
+    language = detect_language(f"{title}\n{text}", entry.language or (page.language if page else None))
+    verdict = classify(title, text, language, taxonomy, thresholds)
+    facts = find_facts(title, text, language, verdict.labels, year_hint=published_at.year)
     return Article(
         feed_id=entry.feed_id,
         source=entry.source,
@@ -41,12 +54,17 @@ def parse_entry(entry: RawEntry) -> Article:
         text_flag=text_flag,
         keep_page_text=entry.page_unchanged,
         summary=_shorten(summary, SUMMARY_CHARS),
-        author=entry.author,
+        author=entry.author or (", ".join(page.authors) if page and page.authors else None),
+        authors=[entry.author] if entry.author else (page.authors if page else []),
+        canonical_url=page.canonical_url if page else None,
+        image_url=page.image if page else None,
+        modified_at=page.updated if page else None,
+        facts=facts.as_json(),
         published_at=published_at,
         date_flag=flag,
         fetched_at=entry.fetched_at,
         tags=entry.tags,
-        language=entry.language,
+        language=language,
         labels=verdict.labels,
         scores=verdict.scores,
         evidence=verdict.evidence,
@@ -55,21 +73,23 @@ def parse_entry(entry: RawEntry) -> Article:
     )
 
 
-def _body(entry: RawEntry, feed_text: str) -> tuple[str, str, str, str | None]:
+def _body(entry: RawEntry, feed_text: str, page: Extracted | None) -> tuple[str, str, str, str | None]:
     """Text, HTML, source and flag: the article page's main text when it is longer than the feed's."""
     feed_html = sanitize_html(entry.content_html or entry.summary_html)
     if not entry.page_html_z:
         flag = f"page not used: {entry.page_error}" if entry.page_error else None
         return feed_text, feed_html, "feed", flag
-    page = _page(entry)
     if page is None or len(page.text) <= len(feed_text):
         return feed_text, feed_html, "feed", "page not used: no article text found on it"
     return page.text, page.html, "page", None
 
 
-def _page(entry: RawEntry):  # type: ignore[no-untyped-def]
+def _page(entry: RawEntry) -> Extracted | None:
+    """The article page's story, when the fetcher sent a page and it unpacks."""
+    if not entry.page_html_z:
+        return None
     try:
-        return extract_page(decompress_page(entry.page_html_z or ""), entry.page_url or entry.link)
+        return extract(decompress_page(entry.page_html_z), entry.page_url or entry.link)
     except ValueError:
         return None
 

@@ -7,10 +7,12 @@ import logging
 from pydantic import ValidationError
 
 from services.parser.parse_entry import parse_entry as parse_one
+from services.parser.taxonomy import default_taxonomy
 from shared.celery_app import create_app, retry_options
 from shared.errors import PermanentError
 from shared.logging import log_event
 from shared.messages import RawEntry
+from shared.settings import get_settings
 
 app = create_app(name="newswire-parser")
 log = logging.getLogger("newswire.parser")
@@ -21,7 +23,8 @@ def parse_entry(message: dict) -> str | None:
     """Clean, date and classify one entry; the parser does no network I/O and owns no state."""
     try:
         entry = RawEntry.model_validate(message)
-        article = parse_one(entry)
+        settings = get_settings()
+        article = parse_one(entry, _taxonomy(settings.taxonomy_file), settings.classify_thresholds)
     except (ValidationError, PermanentError) as exc:
         # Retrying cannot fix bad input: log it whole, with ids, and let the task fail.
         log_event(
@@ -44,3 +47,8 @@ def parse_entry(message: dict) -> str | None:
         run_id=article.run_id,
     )
     return article.article_key
+
+
+def _taxonomy(path: object) -> object:
+    """The taxonomy the settings name, loaded once per process."""
+    return default_taxonomy(str(path) if path else None)

@@ -41,8 +41,8 @@ def html_to_text(html: str) -> str:
         return _normalise(html)
     try:
         root = lxml_html.fragment_fromstring(html, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return _normalise(html)
+    except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on a whole empty document
+        return _normalise(re.sub(r"<[^>]*>", " ", html))
     # iterwalk reports no events for comments: remove them first, keeping the text after them.
     etree.strip_elements(root, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     parts: list[str] = []

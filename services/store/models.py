@@ -48,6 +48,11 @@ class Article(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    authors: Mapped[list] = mapped_column(JSON, default=list)
+    canonical_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    image_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)  # countries, people, organisations, events
 
     labels: Mapped[list[ArticleLabel]] = relationship(
         back_populates="article", cascade="all, delete-orphan", lazy="selectin"

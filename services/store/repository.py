@@ -22,7 +22,7 @@ Outcome = Literal["inserted", "updated", "unchanged", "stale"]
 CONTENT_FIELDS = (
     "feed_id", "source", "entry_key", "guid", "url", "title", "text", "html", "summary", "author",
     "language", "tags", "published_at", "date_flag", "fetched_at", "content_hash", "scores", "evidence",
-    "text_source", "text_flag",
+    "text_source", "text_flag", "authors", "canonical_url", "image_url", "modified_at", "facts",
 )  # fmt: skip
 PAGE_FIELDS = ("text", "html", "text_source", "text_flag")
 
