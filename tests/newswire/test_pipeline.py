@@ -62,6 +62,24 @@ def test_feed_to_stored_articles(system: Supervisor, feed_server: FeedServer, sa
     assert sample.label_names == ["defense", "diplomacy"]
     assert sample.published_at.isoformat() == "2019-10-29T14:05:00+00:00"
     assert "Bakhodir Kurbanov" in sample.text and "<" not in sample.text
+    # Issue 4: who, where, what, stored with the article by the real pipeline.
+    assert sample.language == "en"
+    assert [c["code"] for c in sample.facts["countries"]] == ["AZ", "UZ", "BY"]
+    assert sample.facts["main_pair"] == ["AZ", "UZ"]
+    assert {(p["name"], p["rank"], p["country"]) for p in sample.facts["people"]} == {
+        ("Zakir Hasanov", "Colonel General", "AZ"),
+        ("Bakhodir Kurbanov", "Major General", "UZ"),
+    }
+    assert {"CIS", "MoD-AZ"} <= {o["id"] for o in sample.facts["organisations"]}
+    first_event = sample.facts["events"][0]
+    assert (first_event["type"], first_event["actors"]) == ("agreement_signed", ["AZ", "UZ"])
+    assert ("agreement_signed", ("AZ", "BY"), "2019-10-29") in {
+        (e["type"], tuple(e["actors"]), e["date"]) for e in sample.facts["events"]
+    }
+    assert any("Colonel General Zakir Hasanov" in s for s in sample.evidence["defense"]["sentences"])
+    from_pages = [a for a in rows.values() if a.text_source == "page"]
+    assert from_pages, "the summary-only entries' pages were fetched and extracted"
+    assert all(a.canonical_url and a.canonical_url.endswith(".html") for a in from_pages)
 
     again = system.run_once()
     assert [(r.status, r.new, r.updated) for r in again.feeds] == [("304", 0, 0)]
