@@ -112,6 +112,10 @@ def articles(label: str | None, source: str | None, since: datetime | None, limi
                 "url": a.url,
                 "summary": a.summary,
                 "evidence": a.evidence,
+                "language": a.language,
+                "authors": a.authors,
+                "canonical_url": a.canonical_url,
+                "facts": a.facts,
             }
             for a in repository.list_articles(session, label=label, source=source, since=since, limit=limit)
         ]
