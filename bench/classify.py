@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import zlib
 from collections import Counter
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def main() -> None:
     """Score the set, print the table, then time classification alone (and with facts)."""
     args = _arguments()
     stories = [json.loads(line) for line in args.set.read_text("utf-8").splitlines() if line.strip()]
+    if args.split != "all":  # a fixed third held out from tuning, chosen by a hash of the id
+        stories = [s for s in stories if _held_out(s["id"]) == (args.split == "holdout")]
     labels = list(default_taxonomy().labels)
     tally: Counter[str] = Counter()
     hard_total = hard_wrong = 0
@@ -33,7 +36,8 @@ def main() -> None:
         got = set(classify(story["title"], story["text"], language).labels)
         want = set(story["labels"])
         for label in labels:
-            tally[f"{label}:{'t' if label in want else 'f'}{'p' if label in got else 'n'}"] += 1
+            outcome = {(True, True): "tp", (True, False): "fn", (False, True): "fp", (False, False): "tn"}
+            tally[f"{label}:{outcome[(label in want, label in got)]}"] += 1
         if story.get("hard_negative"):
             hard_total += 1
             hard_wrong += bool(got)
@@ -52,7 +56,30 @@ def main() -> None:
     if args.show_errors:
         for ident, want, got, title in errors:
             print(f"  {ident}: want {want} got {got}  {title}")
+    if args.sweep:
+        _sweep(stories)
     _speed(stories, args.repeat)
+
+
+def _held_out(ident: object) -> bool:
+    return zlib.crc32(str(ident).encode()) % 3 == 0
+
+
+def _sweep(stories: list[dict]) -> None:  # type: ignore[type-arg]
+    """Per label, F1 at each threshold: where the taxonomy's thresholds should sit on this split."""
+    scored = []
+    for story in stories:
+        language = story.get("language") or detect_language(story["text"]) or "en"
+        scored.append((classify(story["title"], story["text"], language).scores, set(story["labels"])))
+    for label in default_taxonomy().labels:
+        cells = []
+        for step in range(30, 96, 5):
+            limit = step / 100
+            tp = sum(1 for s, want in scored if s[label] >= limit and label in want)
+            fp = sum(1 for s, want in scored if s[label] >= limit and label not in want)
+            fn = sum(1 for s, want in scored if s[label] < limit and label in want)
+            cells.append(f"{limit:.2f}:{_f1(tp, fp, fn):.3f}")
+        print(f"sweep {label}: " + " ".join(cells))
 
 
 def _speed(stories: list[dict], repeat: int) -> None:  # type: ignore[type-arg]
@@ -93,6 +120,13 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--set", type=Path, default=DEV_SET, help="JSON lines with id, title, text, labels")
     parser.add_argument("--show-errors", action="store_true", help="List every story labelled wrong")
     parser.add_argument("--repeat", type=int, default=5, help="Passes over the set for the speed figure")
+    parser.add_argument(
+        "--split",
+        choices=["all", "tune", "holdout"],
+        default="all",
+        help="The two thirds used for tuning, the third held out, or all",
+    )
+    parser.add_argument("--sweep", action="store_true", help="F1 per label at thresholds 0.30 … 0.95")
     return parser.parse_args()
 
 

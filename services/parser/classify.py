@@ -17,6 +17,7 @@ MAX_SENTENCES = 3  # evidence sentences per label
 MAX_SENTENCE_CHARS = 400
 REPEAT_FACTOR = 0.5  # each repeat of a term adds half its weight …
 MAX_REPEATS = 2  # … at most twice: the fifth "military" says little more than the third
+WEAK_WEIGHT = 1.0  # terms this light are "weak": their total is capped (taxonomy weak_cap)
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,20 @@ def _fits(term: Term, words: list, i: int) -> bool:  # type: ignore[type-arg]
 
 
 def _score(tally: _Tally, taxonomy: Taxonomy) -> float:
-    raw = 0.0
+    """1 - exp(-raw/scale); the weak terms' share is capped so a long story cannot talk itself into a
+    label with everyday words ("cooperation", "meeting") alone."""
+    raw = weak = 0.0
     for term, count in tally.counts.items():
         value = term.weight * (1 + REPEAT_FACTOR * min(count - 1, MAX_REPEATS))
         if term in tally.in_title:
             value += term.weight * taxonomy.title_bonus
-        raw += -value if term.negative else value
+        if term.negative:
+            raw -= value
+        elif term.weight <= WEAK_WEIGHT:
+            weak += value
+        else:
+            raw += value
+    raw += min(weak, taxonomy.weak_cap)
     return round(1 - math.exp(-raw / taxonomy.scale), 3) if raw > 0 else 0.0
 
 

@@ -39,6 +39,7 @@ class Taxonomy:
     descriptions: dict[str, str]
     scale: float
     title_bonus: float
+    weak_cap: float
     source: str
     by_first: dict[str, list[Term]] = field(default_factory=dict)  # lower-cased first word
     by_first_cs: dict[str, list[Term]] = field(default_factory=dict)  # case-sensitive first word
@@ -71,7 +72,8 @@ def load_taxonomy(path: Path | None = None) -> Taxonomy:
         raise TaxonomyError(f"taxonomy {source}: {exc}") from exc
     taxonomy = Taxonomy(
         labels={}, descriptions={}, scale=float(raw.get("scale", 6.0)),
-        title_bonus=float(raw.get("title_bonus", 1.0)), source=source,
+        title_bonus=float(raw.get("title_bonus", 1.0)), weak_cap=float(raw.get("weak_cap", 1e9)),
+        source=source,
     )  # fmt: skip
     for label in raw.get("label", []):
         name = label.get("name")
