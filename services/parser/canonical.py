@@ -1,32 +1,22 @@
-"""Canonical article URLs, so one story reached by two spellings of its URL gets one key."""
+"""The store's key for a story, so one article reached through two feeds, or two spellings of its
+address, is one row (issue 5): its URL's identity key first, a GUID only when there is no link."""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from shared.urls import canonical_url, url_key
 
-TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "yclid", "mc_cid", "mc_eid", "_ga", "ref_src")
-
-
-def canonical_url(url: str) -> str:
-    """Lower-case scheme and host, no default port, no fragment, no tracking parameters."""
-    parts = urlsplit(url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    port = parts.port
-    if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
-        host = f"{host}:{port}"
-    query = [
-        (key, value)
-        for key, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not key.lower().startswith(TRACKING_PARAMS)
-    ]
-    return urlunsplit((scheme, host, parts.path or "/", urlencode(query), ""))
+__all__ = ["article_key", "canonical_url", "url_key"]
 
 
 def article_key(feed_id: int, guid: str | None, link: str | None, entry_key: str) -> str:
-    """The store's unique key: feed + GUID, else the canonical URL, else feed + entry key."""
+    """url:<identity of the link>, else feed + GUID, else feed + entry key."""
+    if link and link.strip() and urlsplit_ok(link):
+        return "url:" + url_key(link)
     if guid and guid.strip():
         return f"feed:{feed_id}:guid:{guid.strip()}"
-    if link and link.strip():
-        return "url:" + canonical_url(link)
     return f"feed:{feed_id}:key:{entry_key}"
+
+
+def urlsplit_ok(link: str) -> bool:
+    """Only absolute http(s) links identify an article; a relative or odd one does not."""
+    return link.strip().lower().startswith(("http://", "https://"))

@@ -7,15 +7,19 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.store.models import Article, ArticleLabel
+from services.store import dedup
+from services.store.entities import replace_entities
+from services.store.models import Article, ArticleLabel, ArticleRevision, Source
 from shared import messages, metrics
 from shared.database import make_engine, upgrade
 from shared.settings import Settings
+from shared.urls import url_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 Outcome = Literal["inserted", "updated", "unchanged", "stale"]
@@ -58,12 +62,17 @@ def ensure_schema(settings: Settings) -> None:
 
 
 def upsert_article(session: Session, article: messages.Article, now: datetime | None = None) -> UpsertResult:
-    """Insert or update by article_key, so a message delivered twice yields one row."""
+    """Insert or update one story, so a message delivered twice, or the same article reached through two
+    feeds or two spellings of its URL, is one row; a changed text is a revision that keeps the old one."""
     now = now or datetime.now(UTC)
-    row = _locked(session, article.article_key)
+    row = _locked(session, article)
     if row is None:
         values = {name: getattr(article, name) for name in CONTENT_FIELDS}
-        values.update(article_key=article.article_key, first_seen_at=now, updated_at=now, version=1)
+        values.update(
+            article_key=article.article_key, first_seen_at=now, updated_at=now, last_seen_at=now, version=1,
+            source_id=_source_id(session, article, now), canonical_key=_canonical_key(article),
+            minhash=dedup.signature(article.text),
+        )  # fmt: skip
         # ON CONFLICT DO NOTHING: a concurrent insert of the same key wins, we then update it.
         new_id = session.scalar(
             _insert(session).values(**values).on_conflict_do_nothing(index_elements=["article_key"])
@@ -71,23 +80,64 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
         )  # fmt: skip
         if new_id is not None:
             _replace_labels(session, new_id, article)
+            replace_entities(session, new_id, article.facts)
+            dedup.assign_cluster(session, session.get_one(Article, new_id), now)
             return UpsertResult("inserted", new_id, article.content_hash)
-        row = _locked(session, article.article_key)
+        row = _locked(session, article)
         assert row is not None  # the conflicting row exists: we just collided with it
+    row.last_seen_at = now
     if article.fetched_at < row.fetched_at:
         return UpsertResult("stale", row.id, row.content_hash)  # a newer version is stored already
     if row.content_hash == article.content_hash:
         return UpsertResult("unchanged", row.id, row.content_hash)
     # The page did not change (304): its text, fetched before, stays; the feed's fields update.
     keep_page = article.keep_page_text and row.text_source == "page"
+    if not keep_page and (row.text != article.text or row.title != article.title):
+        _keep_revision(session, row, now)
     for name in CONTENT_FIELDS:
         if not (keep_page and name in PAGE_FIELDS):
             setattr(row, name, getattr(article, name))
     row.updated_at, row.version = now, row.version + 1
+    row.canonical_key = _canonical_key(article) or row.canonical_key
+    row.minhash = dedup.signature(row.text)
     session.flush()
     _replace_labels(session, row.id, article)
+    replace_entities(session, row.id, article.facts)
+    dedup.assign_cluster(session, row, now)
     session.expire(row, ["labels"])
     return UpsertResult("updated", row.id, row.content_hash)
+
+
+def _keep_revision(session: Session, row: Article, now: datetime) -> None:
+    """The text being replaced, so a reader can see what the outlet changed."""
+    row.revision_count = (row.revision_count or 0) + 1
+    revision = ArticleRevision(
+        article_id=row.id, revision=row.revision_count, title=row.title, text=row.text,
+        content_hash=row.content_hash, replaced_at=now,
+    )  # fmt: skip
+    session.add(revision)
+
+
+def _canonical_key(article: messages.Article) -> str | None:
+    return url_key(article.canonical_url) if article.canonical_url else None
+
+
+def _source_id(session: Session, article: messages.Article, now: datetime) -> int:
+    """The outlet's row, created on its first story (name as the feed calls it, domain from the URL)."""
+    found = session.scalar(select(Source.id).where(Source.name == article.source))
+    if found is not None:
+        return found
+    domain = urlsplit(article.url or article.canonical_url or "").hostname
+    session.execute(
+        _insert_source(session).values(name=article.source, domain=domain, first_seen_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )  # fmt: skip
+    return int(session.scalar(select(Source.id).where(Source.name == article.source)))
+
+
+def _insert_source(session: Session):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Source)
 
 
 def _insert(session: Session):  # type: ignore[no-untyped-def]
@@ -95,8 +145,20 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Article)
 
 
-def _locked(session: Session, key: str) -> Article | None:
-    return session.scalar(select(Article).where(Article.article_key == key).with_for_update())
+def _locked(session: Session, article: messages.Article) -> Article | None:
+    """The stored row for this story: by its key, else by the page's canonical URL (another feed's entry
+    for the same article, or an AMP/mobile spelling of its link)."""
+    row = session.scalar(select(Article).where(Article.article_key == article.article_key).with_for_update())
+    canonical = _canonical_key(article)
+    if row is None and canonical:
+        row = session.scalar(
+            select(Article)
+            .where(Article.canonical_key == canonical)
+            .order_by(Article.id)
+            .limit(1)
+            .with_for_update()
+        )
+    return row
 
 
 def _replace_labels(session: Session, article_id: int, article: messages.Article) -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from services.parser.canonical import article_key, canonical_url
+from services.parser.canonical import article_key, canonical_url, url_key
 
 CASES = [
     pytest.param("HTTPS://WWW.Azernews.AZ/nation/1.html", "https://www.azernews.az/nation/1.html", id="case"),
@@ -17,7 +17,36 @@ def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
 
-def test_article_key_prefers_guid_scoped_to_feed() -> None:
-    assert article_key(3, "abc", "https://x/a", "abc") == "feed:3:guid:abc"
-    assert article_key(3, None, "https://X/a?utm_medium=rss", "k") == "url:https://x/a"
+def test_article_key_is_the_link_identity_so_two_feeds_share_it() -> None:
+    assert article_key(3, "abc", "https://x.az/a", "abc") == article_key(
+        9, "other", "http://www.x.az/a/", "k"
+    )
+    assert article_key(3, None, "https://X.az/a?utm_medium=rss", "k") == "url:x.az/a"
+    assert article_key(3, "abc", None, "abc") == "feed:3:guid:abc"
+    assert article_key(3, "abc", "/relative/link", "abc") == "feed:3:guid:abc"
     assert article_key(3, None, None, "title:1") == "feed:3:key:title:1"
+
+
+KEY_CASES = [
+    pytest.param("https://www.azernews.az/nation/1.html", "azernews.az/nation/1.html", id="www"),
+    pytest.param("http://azernews.az/nation/1.html", "azernews.az/nation/1.html", id="scheme"),
+    pytest.param("https://m.azernews.az/nation/1.html", "azernews.az/nation/1.html", id="mobile-host"),
+    pytest.param("https://amp.azernews.az/nation/1.html", "azernews.az/nation/1.html", id="amp-host"),
+    pytest.param("https://azernews.az/nation/1.html/amp", "azernews.az/nation/1.html", id="amp-suffix"),
+    pytest.param("https://azernews.az/amp/nation/1.html", "azernews.az/nation/1.html", id="amp-prefix"),
+    pytest.param("https://azernews.az/news/story/", "azernews.az/news/story", id="trailing-slash"),
+    pytest.param(
+        "https://AZERNEWS.AZ/a?b=2&a=1&utm_source=x&fbclid=y",
+        "azernews.az/a?a=1&b=2",
+        id="params-sorted-tracking-dropped",
+    ),
+    pytest.param("https://azernews.az/a?amp=1", "azernews.az/a", id="amp-param"),
+    pytest.param("https://azernews.az/", "azernews.az/", id="root"),
+    pytest.param("https://azernews.az:8443/a", "azernews.az:8443/a", id="port-kept"),
+    pytest.param("https://report.az/en/a?id=7", "report.az/en/a?id=7", id="id-param-kept"),
+]
+
+
+@pytest.mark.parametrize(("url", "expected"), KEY_CASES)
+def test_url_key(url: str, expected: str) -> None:
+    assert url_key(url) == expected

@@ -40,7 +40,7 @@ def test_sample_story_comes_out_clean_dated_and_labelled(sample_feed: bytes) -> 
     assert article.date_flag == "ok"
     assert "Zakir Hasanov" in article.text and "<" not in article.text
     assert "script" not in article.html and "iframe" not in article.html
-    assert article.article_key == "feed:1:guid:https://www.azernews.az/nation/157965.html"
+    assert article.article_key == "url:azernews.az/nation/157965.html"
     assert article.summary.startswith("The heads of defense departments")
 
 
