@@ -37,7 +37,8 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") if value else None
 
 
-def _row(feed: Feed, recent: dict[int, int], broken_after: int) -> dict:
+def feed_row(feed: Feed, recent: dict[int, int], broken_after: int) -> dict:
+    """One feed as `feeds list --format json` and the API's /feeds show it."""
     return {
         "id": feed.id,
         "name": feed.name,
@@ -65,7 +66,7 @@ def feeds_list(fmt: str) -> None:
     settings = get_settings()
     with _session() as session:
         recent = registry.entries_since(session, datetime.now(UTC) - timedelta(days=7))
-        rows = [_row(f, recent, settings.broken_after) for f in registry.list_feeds(session)]
+        rows = [feed_row(f, recent, settings.broken_after) for f in registry.list_feeds(session)]
     if fmt == "json":
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return

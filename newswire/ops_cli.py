@@ -108,13 +108,21 @@ def dead_replay(ids: tuple[str, ...], replay_all: bool) -> None:
 
 
 @click.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def api(host: str, port: int) -> None:
-    """Serve the HTTP API (health, metrics; OpenAPI docs at /docs)."""
+def api() -> None:
+    """Serve the HTTP API and the web page on NEWSWIRE_API_HOST:NEWSWIRE_API_PORT (docs at /docs).
+
+    The bind comes from settings only, so the API knows whether it is on loopback (reads open) or not
+    (reads need NEWSWIRE_API_KEY)."""
     import uvicorn
 
-    uvicorn.run("services.store.api:app", host=host, port=port, log_level="warning")
+    from services.fetcher import registry as feed_registry
+    from services.store import repository
+
+    settings = get_settings()
+    repository.ensure_schema(settings)
+    feed_registry.ensure_schema(settings)
+    click.echo(f"newswire API on http://{settings.api_host}:{settings.api_port}/ (docs at /docs)")
+    uvicorn.run("newswire.api.app:app", host=settings.api_host, port=settings.api_port, log_level="warning")
 
 
 @click.command()

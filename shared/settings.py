@@ -113,6 +113,13 @@ class Settings(BaseSettings):
         description='Per-label score thresholds overriding the taxonomy\'s, as JSON: {"defense": 0.5}.',
     )
     api_key: str | None = Field(None, description="Key for write endpoints, and for reads off loopback.")
+    api_host: str = Field(
+        "127.0.0.1", description="Address `newswire api` binds; reads need the API key unless it is loopback."
+    )
+    api_port: int = Field(8000, description="Port `newswire api` listens on.")
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="Base URL readers reach the API at (links in RSS/Atom exports)."
+    )
     once_timeout_seconds: float = Field(
         600.0, description="Longest `newswire run --once` waits for the queues to drain."
     )

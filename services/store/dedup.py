@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import numpy as np
 from datasketch import MinHash
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from services.store.models import Article, LshBand, StoryCluster
@@ -24,6 +24,7 @@ MAX_WORDS = 3000
 WINDOW = timedelta(days=7)  # twins are published within days of each other
 MAX_CANDIDATES = 50
 WORD = re.compile(r"\w+")
+DEDUP_LOCK = 0x6E657773  # "news": the advisory lock id of the clustering step
 SEED = 1  # fixed: signatures stored today must compare with those computed next year
 
 
@@ -55,6 +56,11 @@ def similarity(a: bytes, b: bytes) -> float:
 
 def assign_cluster(session: Session, article: Article, now) -> int | None:  # type: ignore[no-untyped-def]
     """File the article's bands, find its closest earlier-indexed twin and join (or found) their cluster."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Two twins stored at once by two store workers would each miss the other's uncommitted bands:
+        # this step runs one transaction at a time (the lock ends with the transaction). SQLite has one
+        # writer anyway.
+        session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK})
     session.execute(delete(LshBand).where(LshBand.article_id == article.id))
     if article.minhash is None:
         return article.cluster_id
