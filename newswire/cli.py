@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
-from datetime import UTC, datetime
 
 import click
-from dateutil import parser as dateutil_parser
 
+from newswire.articles_cli import articles, export, search
 from newswire.feeds_cli import feeds
 from newswire.ops_cli import api, dead, health, status
 from newswire.parser_cli import classify, extract
@@ -77,67 +74,6 @@ def migrate() -> None:
     click.echo("databases are at the newest schema")
 
 
-def _parse_since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = dateutil_parser.isoparse(value)
-    except ValueError as exc:
-        raise click.BadParameter(f"{value!r} is not a date like 2026-11-01 or 2026-11-01T08:00Z") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-@main.command()
-@click.option("--label", type=click.Choice(LABELS), help="Only stories with this label.")
-@click.option("--source", help="Only this outlet (name as in `newswire feeds list`).")
-@click.option("--since", callback=_parse_since, help="Published on or after this date (UTC unless given).")
-@click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True
-)
-def articles(label: str | None, source: str | None, since: datetime | None, limit: int, fmt: str) -> None:
-    """Stored articles, newest first."""
-    settings = get_settings()
-    repository.ensure_schema(settings)
-    with repository.reader(settings)() as session:
-        rows = [
-            {
-                "id": a.id,
-                "published_at": a.published_at.isoformat(),
-                "date_flag": a.date_flag,
-                "source": a.source,
-                "labels": a.label_names,
-                "scores": a.scores,
-                "title": a.title,
-                "url": a.url,
-                "summary": a.summary,
-                "evidence": a.evidence,
-                "language": a.language,
-                "authors": a.authors,
-                "canonical_url": a.canonical_url,
-                "facts": a.facts,
-            }
-            for a in repository.list_articles(session, label=label, source=source, since=since, limit=limit)
-        ]
-    if fmt == "json":
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        fields = ["id", "published_at", "source", "labels", "title", "url", "summary"]
-        writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "labels": ";".join(row["labels"])})
-        click.echo(buffer.getvalue(), nl=False)
-    else:
-        for row in rows:
-            when = row["published_at"][:16].replace("T", " ")
-            labels = ",".join(row["labels"]) or "-"
-            click.echo(f"{when}  {row['source'][:18]:<18}  {labels:<18}  {row['title']}")
-        if not rows:
-            click.echo("no stored articles match", err=True)
-
-
 main.add_command(feeds)
 main.add_command(status)
 main.add_command(dead)
@@ -145,3 +81,6 @@ main.add_command(api)
 main.add_command(health)
 main.add_command(extract)
 main.add_command(classify)
+main.add_command(articles)
+main.add_command(search)
+main.add_command(export)

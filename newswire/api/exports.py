@@ -83,10 +83,10 @@ def export_ndjson(query: Annotated[ArticleQuery, Query()]) -> StreamingResponse:
 def _feed_items(query: ArticleQuery) -> tuple[list[Article], str]:
     with repository.reader(get_settings())() as session:
         items = find_articles(session, query.model_copy(update={"sort": "published", "cursor": None})).items
-    return items, _describe(query)
+    return items, describe(query)
 
 
-def _describe(query: ArticleQuery) -> str:
+def describe(query: ArticleQuery) -> str:
     parts = [f"{query.label} stories" if query.label else "stories"]
     if query.country:
         parts.append(("mentioning " if query.country_mode == "all" else "mentioning any of ")
@@ -106,10 +106,23 @@ def _self_url(request: Request, path: str) -> str:
 def export_rss(request: Request, query: Annotated[ArticleQuery, Query()]) -> Response:
     """The newest `limit` matches (default 50) as RSS; subscribe with ?key= if the API needs one."""
     items, title = _feed_items(query)
+    body = rss_xml(items, title, _self_url(request, "/articles.rss"))
+    return Response(body, media_type="application/rss+xml; charset=utf-8")
+
+
+@router.get("/articles.atom", summary="A query as an Atom feed")
+def export_atom(request: Request, query: Annotated[ArticleQuery, Query()]) -> Response:
+    """The newest `limit` matches (default 50) as Atom (RFC 4287)."""
+    items, title = _feed_items(query)
+    body = atom_xml(items, title, _self_url(request, "/articles.atom"))
+    return Response(body, media_type="application/atom+xml; charset=utf-8")
+
+
+def rss_xml(items: list[Article], title: str, link: str) -> str:
+    """RSS 2.0 of the articles (ElementTree escapes every text)."""
     rss = ET.Element("rss", version="2.0")
     channel = ET.SubElement(rss, "channel")
     built = format_datetime(datetime.now(UTC))
-    link = _self_url(request, "/articles.rss")
     for tag, value in (("title", title), ("link", link), ("description", title), ("lastBuildDate", built)):
         ET.SubElement(channel, tag).text = value
     for article in items:
@@ -122,26 +135,19 @@ def export_rss(request: Request, query: Annotated[ArticleQuery, Query()]) -> Res
         for label in article.labels:
             ET.SubElement(item, "category").text = label.label
         ET.SubElement(item, "source", url=article.url or "").text = article.source
-    body = ET.tostring(rss, encoding="unicode", xml_declaration=False)
-    return Response(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/rss+xml; charset=utf-8"
-    )
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(rss, encoding="unicode")
 
 
-@router.get("/articles.atom", summary="A query as an Atom feed")
-def export_atom(request: Request, query: Annotated[ArticleQuery, Query()]) -> Response:
-    """The newest `limit` matches (default 50) as Atom (RFC 4287)."""
-    items, title = _feed_items(query)
+def atom_xml(items: list[Article], title: str, self_url: str) -> str:
+    """Atom (RFC 4287) of the articles."""
     ns = "http://www.w3.org/2005/Atom"
     ET.register_namespace("", ns)
     feed = ET.Element(f"{{{ns}}}feed")
-    self_url = _self_url(request, "/articles.atom")
     ET.SubElement(feed, f"{{{ns}}}title").text = title
     ET.SubElement(feed, f"{{{ns}}}id").text = self_url
     ET.SubElement(feed, f"{{{ns}}}link", rel="self", href=self_url)
-    ET.SubElement(feed, f"{{{ns}}}updated").text = (
-        items[0].published_at if items else datetime.now(UTC)
-    ).isoformat()
+    newest = items[0].published_at if items else datetime.now(UTC)
+    ET.SubElement(feed, f"{{{ns}}}updated").text = newest.isoformat()
     ET.SubElement(ET.SubElement(feed, f"{{{ns}}}author"), f"{{{ns}}}name").text = "newswire"
     for article in items:
         entry = ET.SubElement(feed, f"{{{ns}}}entry")
@@ -155,7 +161,4 @@ def export_atom(request: Request, query: Annotated[ArticleQuery, Query()]) -> Re
         ET.SubElement(ET.SubElement(entry, f"{{{ns}}}author"), f"{{{ns}}}name").text = article.source
         for label in article.labels:
             ET.SubElement(entry, f"{{{ns}}}category", term=label.label)
-    body = ET.tostring(feed, encoding="unicode")
-    return Response(
-        '<?xml version="1.0" encoding="utf-8"?>\n' + body, media_type="application/atom+xml; charset=utf-8"
-    )
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")

@@ -112,8 +112,25 @@ def test_run_once_stores_then_skips_then_updates(
 
     listed = newswire(workdir, "articles", "--label", "defense", "--format", "json")
     assert [a["title"] for a in json.loads(listed.stdout)] == [SAMPLE_TITLE]
-    csv_out = newswire(workdir, "articles", "--source", "azernews", "--format", "csv").stdout.splitlines()
-    assert csv_out[0] == "id,published_at,source,labels,title,url,summary" and len(csv_out) == 5
+    csv_out = newswire(workdir, "export", "--source", "azernews", "--format", "csv").stdout.splitlines()
+    assert (
+        csv_out[0] == "id,published_at,source,title,url,labels,countries,language,summary"
+        and len(csv_out) == 5
+    )
+    paired = newswire(
+        workdir, "articles", "--country", "AZ", "--country", "UZ", "--all-countries", "--format", "json"
+    )
+    assert [a["title"] for a in json.loads(paired.stdout)] == [SAMPLE_TITLE]
+    found = newswire(workdir, "search", "carpet exhibition")
+    assert (
+        "Baku to host international carpet exhibition" in found.stdout and "[carpet]" in found.stdout.lower()
+    )
+    rss = newswire(workdir, "export", "--label", "defense", "--format", "rss").stdout
+    assert "<rss" in rss and SAMPLE_TITLE in rss
+    ndjson = newswire(workdir, "export", "--format", "ndjson", "-q", "Ashgabat").stdout.splitlines()
+    assert [json.loads(line)["title"] for line in ndjson] == [
+        "Azerbaijan, Turkmenistan foreign ministers hold talks in Ashgabat"
+    ]
 
 
 def test_run_once_fails_only_when_no_feed_could_be_polled(workdir: Path, feed_server: FeedServer) -> None:
@@ -135,5 +152,9 @@ def test_bad_cli_input_gets_a_clear_error(workdir: Path) -> None:
     assert "bad interval" not in newswire(workdir, "feeds", "list").stdout
     bad_since = newswire(workdir, "articles", "--since", "last tuesday")
     assert bad_since.returncode == 2 and "is not a date" in bad_since.stderr
+    bad_country = newswire(workdir, "articles", "--country", "Azerbaijan")
+    assert bad_country.returncode == 2 and "ISO 3166-1" in bad_country.stderr
+    empty_search = newswire(workdir, "search", '"" -')
+    assert empty_search.returncode == 2 and "at least one word" in empty_search.stderr
     missing = newswire(workdir, "feeds", "remove", "42")
     assert missing.returncode == 1 and "no feed '42'" in missing.stderr
