@@ -64,6 +64,7 @@ class ArticleQuery(BaseModel):
     sort: Literal["published", "relevance"] = "published"
     limit: int = Field(50, ge=1, le=500)
     cursor: str | None = Field(None, max_length=500)
+    key: str | None = Field(None, max_length=200, description="API key for feed readers (not a filter)")
 
     @field_validator("country", mode="before")
     @classmethod
