@@ -70,15 +70,14 @@ class Topology:
         if "NEWSWIRE_LIVENESS_FILE" in env:
             env["NEWSWIRE_LIVENESS_FILE"] = str(self.data_dir / f"{name}.alive")
         env["NEWSWIRE_DATA_DIR"] = str(self.data_dir)
+        if name == "api":  # loopback only outside a container, on the port this run chose
+            env.update(NEWSWIRE_API_HOST="127.0.0.1", NEWSWIRE_API_PORT=str(self.ports["api"]))
         return env
 
     def _argv(self, name: str, command: list[str]) -> list[str]:
         bin_dir = Path(sys.executable).parent
         argv = [str(bin_dir / command[0]) if (bin_dir / command[0]).exists() else command[0], *command[1:]]
         argv = [arg.replace("/data/", f"{self.data_dir}/") for arg in argv]
-        if name == "api":
-            argv[argv.index("--port") + 1] = str(self.ports["api"])
-            argv[argv.index("--host") + 1] = "127.0.0.1"  # loopback only outside a container
         if name == "flower":
             argv = [a if not a.startswith("--port=") else f"--port={self.ports['flower']}" for a in argv]
             argv.append("--address=127.0.0.1")
