@@ -198,8 +198,8 @@ def stats(
     label: Annotated[str | None, Query(pattern=r"^[a-z_]{1,50}$")] = None,
 ) -> dict[str, Any]:
     """Counts per published day (UTC) for a range (default: the last 30 days; at most five years)."""
-    until = until or datetime.now(UTC)
-    since = since or until - timedelta(days=30)
+    until = _aware(until) or datetime.now(UTC)
+    since = _aware(since) or until - timedelta(days=30)
     if since >= until or until - since > timedelta(days=MAX_STATS_DAYS):
         raise HTTPException(422, f"since must be before until, at most {MAX_STATS_DAYS} days apart")
     day = _day(db)
@@ -221,6 +221,10 @@ def stats(
         days.setdefault(str(when), {})[name] = count
     return {"by": by, "since": since.isoformat(), "until": until.isoformat(),
             "days": [{"day": d, "counts": c} for d, c in days.items()]}  # fmt: skip
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def _day(db: Session):  # type: ignore[no-untyped-def]

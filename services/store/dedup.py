@@ -68,11 +68,16 @@ def assign_cluster(session: Session, article: Article, now) -> int | None:  # ty
     session.execute(
         insert(LshBand), [{"article_id": article.id, "band": i, "band_key": k} for i, k in enumerate(keys)]
     )
+    near = session.scalars(
+        select(LshBand.article_id)
+        .where(LshBand.band_key.in_(keys), LshBand.article_id != article.id)
+        .distinct()
+        .limit(MAX_CANDIDATES * 4)
+    ).all()
     candidates = session.execute(
         select(Article.id, Article.minhash, Article.cluster_id, Article.source, Article.published_at)
         .where(
-            Article.id.in_(select(LshBand.article_id).where(LshBand.band_key.in_(keys))),
-            Article.id != article.id,
+            Article.id.in_(near),
             Article.published_at.between(article.published_at - WINDOW, article.published_at + WINDOW),
         )
         .limit(MAX_CANDIDATES)
@@ -86,9 +91,8 @@ def assign_cluster(session: Session, article: Article, now) -> int | None:  # ty
         return article.cluster_id
     twin = best[1]
     cluster_id = twin.cluster_id or _found(session, twin, now)
-    article.cluster_id = cluster_id
-    session.flush()
-    _refresh(session, cluster_id, now)
+    if article.cluster_id != cluster_id:
+        _join(session, article, cluster_id, now)
     return cluster_id
 
 
@@ -103,17 +107,18 @@ def _found(session: Session, twin, now) -> int:  # type: ignore[no-untyped-def]
     return int(cluster_id)
 
 
-def _refresh(session: Session, cluster_id: int, now) -> None:  # type: ignore[no-untyped-def]
-    """Recount the cluster and name its first publisher (earliest published, then earliest stored)."""
-    members = session.execute(
-        select(Article.id, Article.source, Article.published_at)
-        .where(Article.cluster_id == cluster_id)
-        .order_by(Article.published_at, Article.id)
-    ).all()
-    first = members[0]
-    session.execute(
-        update(StoryCluster)
-        .where(StoryCluster.id == cluster_id)
-        .values(first_article_id=first.id, first_source=first.source, first_published_at=first.published_at,
-                article_count=len(members), source_count=len({m.source for m in members}), updated_at=now)
-    )  # fmt: skip
+def _join(session: Session, article: Article, cluster_id: int, now) -> None:  # type: ignore[no-untyped-def]
+    """Add the article to the cluster in constant time (a boilerplate text shared by thousands of entries
+    must not make every insert recount its cluster); the first publisher is the earliest published."""
+    cluster = session.get_one(StoryCluster, cluster_id, with_for_update=True)
+    outlet_known = session.scalar(
+        select(Article.id).where(Article.cluster_id == cluster_id, Article.source == article.source).limit(1)
+    )
+    article.cluster_id = cluster_id
+    cluster.article_count += 1
+    cluster.source_count += 0 if outlet_known else 1
+    cluster.updated_at = now
+    if (article.published_at, article.id) < (cluster.first_published_at, cluster.first_article_id):
+        cluster.first_article_id, cluster.first_source = article.id, article.source
+        cluster.first_published_at = article.published_at
+    session.flush()

@@ -9,7 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -69,12 +69,18 @@ class ArticleQuery(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _codes(cls, value: object) -> object:
-        items = value.split(",") if isinstance(value, str) else value or []
-        codes = [str(c).strip().upper() for c in items if str(c).strip()]  # type: ignore[union-attr]
+        items = [value] if isinstance(value, str) else value or []
+        codes = [c.strip().upper() for item in items for c in str(item).split(",") if c.strip()]  # type: ignore[union-attr]
         for code in codes:
             if not re.fullmatch(r"[A-Z]{2}", code):
                 raise ValueError(f"{code!r} is not an ISO 3166-1 alpha-2 country code such as AZ")
         return codes
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        """A date without a zone ("2026-11-01") is UTC, as everywhere in newswire."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _coherent(self) -> ArticleQuery:

@@ -213,3 +213,8 @@ def test_fts5_query(q: str, expected: str) -> None:
 def test_a_search_with_no_words_is_refused() -> None:
     with pytest.raises(QueryError, match="at least one word"):
         fts5_query('"" - *')
+
+
+def test_query_parameters_as_urls_send_them() -> None:
+    assert ArticleQuery(country=["AZ,uz", "KZ"]).country == ["AZ", "UZ", "KZ"]
+    assert ArticleQuery(since=datetime(2026, 11, 1)).since == datetime(2026, 11, 1, tzinfo=UTC)
