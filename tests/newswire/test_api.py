@@ -128,7 +128,7 @@ def test_filters_search_detail_and_stories(api: httpx.Client) -> None:
     assert [a["source"] for a in story["articles"]] == ["Azernews", "Trend"]
     sources = {s["name"]: s["articles"] for s in api.get("/sources").json()["items"]}
     assert sources == {"Azernews": 4, "Trend": 1}
-    assert api.get("/stats", params={"since": "2019-01-01"}).status_code == 200  # a date alone is UTC
+    assert api.get("/stats", params={"since": "2022-01-01"}).status_code == 200  # a date alone is UTC
     assert len(api.get("/articles", params={"country": "UZ,TM"}).json()["items"]) == 3
     stats = api.get("/stats", params={"since": "2019-10-01", "until": "2019-11-01"}).json()
     assert stats["days"] == [{"day": "2019-10-29", "counts": {"defense": 2, "diplomacy": 3}}] or stats["days"]
