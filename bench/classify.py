@@ -43,7 +43,7 @@ def main() -> None:
             hard_wrong += bool(got)
         if got != want:
             errors.append((story["id"], sorted(want), sorted(got), story["title"][:90]))
-    print(f"development set: {args.set} ({len(stories)} stories)")
+    print(f"set: {args.set} ({len(stories)} stories)")
     print(f"{'label':<12}{'support':>8}{'precision':>11}{'recall':>8}{'F1':>7}")
     totals: Counter[str] = Counter()
     for label in labels:
