@@ -21,7 +21,7 @@ from services.store.queries import (
     ArticleQuery,
     QueryError,
     find_articles,
-    iter_articles,
+    iter_export_rows,
 )
 from shared.settings import get_settings
 
@@ -134,7 +134,7 @@ def export(query: ArticleQuery, fmt: str) -> None:
     with _sessions() as session:
         try:
             if fmt in ("csv", "ndjson"):
-                rows = (row_of(a) for a in iter_articles(session, query))
+                rows = iter_export_rows(session, query)
                 for chunk in (csv_lines if fmt == "csv" else ndjson_lines)(rows):
                     sys.stdout.write(chunk)
                 return

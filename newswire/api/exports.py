@@ -19,7 +19,7 @@ from fastapi.responses import Response, StreamingResponse
 from newswire.api.security import require_read
 from services.store import repository
 from services.store.models import Article
-from services.store.queries import ArticleQuery, find_articles, iter_articles
+from services.store.queries import ArticleQuery, find_articles, iter_export_rows
 from shared.settings import get_settings
 
 router = APIRouter(dependencies=[Depends(require_read)])
@@ -43,8 +43,7 @@ def row_of(article: Article) -> dict[str, Any]:
 
 def _rows(query: ArticleQuery) -> Iterator[dict[str, Any]]:
     with repository.reader(get_settings())() as session:
-        for article in iter_articles(session, query):
-            yield row_of(article)
+        yield from iter_export_rows(session, query)
 
 
 def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:

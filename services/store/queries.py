@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     column,
+    exists,
     func,
     literal_column,
     select,
@@ -141,13 +142,62 @@ def iter_articles(session: Session, query: ArticleQuery, batch: int = 1000) -> I
         page_query = page_query.model_copy(update={"cursor": page.next_cursor})
 
 
+EXPORT_COLUMNS = (
+    Article.id, Article.published_at, Article.source, Article.title, Article.url, Article.language,
+    Article.summary,
+)  # fmt: skip
+
+
+def iter_export_rows(session: Session, query: ArticleQuery, batch: int = 2000) -> Iterator[dict[str, Any]]:
+    """Every matching article as a flat row, newest first: plain columns in keyset batches, labels and
+    countries fetched per batch from their tables (no ORM objects, no text or HTML loaded)."""
+    dialect = session.get_bind().dialect.name
+    statement = _filtered(select(*EXPORT_COLUMNS), query, dialect)
+    after: tuple[datetime, int] | None = None
+    while True:
+        page = statement
+        if after is not None:
+            page = page.where(tuple_(Article.published_at, Article.id) < tuple_(*after))
+        rows = session.execute(
+            page.order_by(Article.published_at.desc(), Article.id.desc()).limit(batch)
+        ).all()
+        if not rows:
+            return
+        ids = [row.id for row in rows]
+        labels: dict[int, dict[str, float]] = {}
+        for article_id, label, score in session.execute(
+            select(ArticleLabel.article_id, ArticleLabel.label, ArticleLabel.score).where(
+                ArticleLabel.article_id.in_(ids)
+            )
+        ):
+            labels.setdefault(article_id, {})[label] = score
+        countries: dict[int, list[str]] = {}
+        for article_id, code in session.execute(
+            select(ArticleCountry.article_id, ArticleCountry.code)
+            .where(ArticleCountry.article_id.in_(ids))
+            .order_by(
+                ArticleCountry.article_id, ArticleCountry.in_title.desc(), ArticleCountry.mentions.desc()
+            )
+        ):
+            countries.setdefault(article_id, []).append(code)
+        for row in rows:
+            yield {
+                "id": row.id, "published_at": row.published_at.isoformat(), "source": row.source,
+                "title": row.title, "url": row.url, "labels": labels.get(row.id, {}),
+                "countries": countries.get(row.id, []), "language": row.language, "summary": row.summary,
+            }  # fmt: skip
+        if len(rows) < batch:
+            return
+        after = (rows[-1].published_at, rows[-1].id)
+
+
 def _filtered(statement: Select, query: ArticleQuery, dialect: str) -> Select:  # type: ignore[type-arg]
     conditions = []
     if query.label:
-        labelled = select(ArticleLabel.article_id).where(ArticleLabel.label == query.label)
+        labelled = ArticleLabel.label == query.label
         if query.min_score is not None:
-            labelled = labelled.where(ArticleLabel.score >= query.min_score)
-        conditions.append(Article.id.in_(labelled))
+            labelled = and_(labelled, ArticleLabel.score >= query.min_score)
+        conditions.append(_having(ArticleLabel.article_id, labelled))
     if query.country and query.country_mode == "any":
         conditions.append(_having(ArticleCountry.article_id, ArticleCountry.code.in_(query.country)))
     for code in query.country if query.country_mode == "all" else []:
@@ -177,8 +227,10 @@ def _filtered(statement: Select, query: ArticleQuery, dialect: str) -> Select:  
 
 
 def _having(article_id, condition):  # type: ignore[no-untyped-def]
-    """Article.id IN (the entity table's article ids meeting the condition): one index range each."""
-    return Article.id.in_(select(article_id).where(condition))
+    """EXISTS (a row of the entity table for this article meeting the condition): a primary-key probe per
+    candidate article. `Article.id IN (subquery)` made SQLite build the whole id set first, 465 ms for a
+    label + country + year page on 1M articles, against 3 ms this way (bench/articledb)."""
+    return exists().where(article_id == Article.id, condition)
 
 
 def _matches(q: str, dialect: str):  # type: ignore[no-untyped-def]
