@@ -29,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from services.store import fulltext
 from services.store.models import (
     Article,
     ArticleCountry,
@@ -104,30 +105,52 @@ class Page:
 def find_articles(session: Session, query: ArticleQuery) -> Page:
     """The articles matching every filter: newest first (keyset cursor) or by relevance (offset cursor)."""
     dialect = session.get_bind().dialect.name
-    statement = _filtered(select(Article), query, dialect)
     if query.sort == "relevance":
         offset = int(_decode(query.cursor, 1)[0]) if query.cursor else 0
-        statement = _by_relevance(statement, query.q or "", dialect).offset(offset).limit(query.limit + 1)
-        rows = list(session.scalars(statement))
-        more = len(rows) > query.limit
-        cursor = _encode([offset + query.limit]) if more else None
-    else:
-        if query.cursor:
-            when, last_id = _decode(query.cursor, 2)
-            statement = statement.where(
-                tuple_(Article.published_at, Article.id) < tuple_(datetime.fromisoformat(when), int(last_id))
-            )
-        statement = statement.order_by(Article.published_at.desc(), Article.id.desc()).limit(query.limit + 1)
-        rows = list(session.scalars(statement))
-        more = len(rows) > query.limit
-        cursor = (
-            _encode([rows[query.limit - 1].published_at.isoformat(), rows[query.limit - 1].id])
-            if more
+        q, fts = query.q or "", fts5_query(query.q or "") if dialect != "postgresql" else None
+        rows = (
+            fulltext.windowed_ranking(session, q, fts, dialect, offset, query.limit)
+            if _only_text(query)
             else None
         )
+        if rows is None:
+            statement = _filtered(select(Article), query, dialect, text_joined=dialect != "postgresql")
+            statement = _by_relevance(statement, q, dialect).offset(offset).limit(query.limit + 1)
+            rows = list(session.scalars(statement))
+        cursor = _encode([offset + query.limit]) if len(rows) > query.limit else None
+    else:
+        after = None
+        if query.cursor:
+            when, last_id = _decode(query.cursor, 2)
+            after = (datetime.fromisoformat(when), int(last_id))
+        rows = None
+        if query.q and dialect == "postgresql":
+            others = _filtered(select(Article), query.model_copy(update={"q": None}), dialect)
+            rows = fulltext.newest_matches(session, others, query.q, query.limit, after)
+        if rows is None:
+            broad = (
+                bool(query.q)
+                and dialect != "postgresql"
+                and fulltext.is_broad(session, fts5_query(query.q or ""))
+            )
+            statement = _filtered(select(Article), query, dialect, broad=broad)
+            if after is not None:
+                statement = statement.where(tuple_(Article.published_at, Article.id) < tuple_(*after))
+            statement = statement.order_by(Article.published_at.desc(), Article.id.desc()).limit(
+                query.limit + 1
+            )
+            rows = list(session.scalars(statement))
+        last = rows[query.limit - 1] if len(rows) > query.limit else None
+        cursor = _encode([last.published_at.isoformat(), last.id]) if last else None
     items = rows[: query.limit]
     snippets = snippets_for(session, [a.id for a in items], query.q, dialect) if query.q else {}
     return Page(items, cursor, snippets)
+
+
+def _only_text(query: ArticleQuery) -> bool:
+    """Is the text query the only filter?"""
+    others = query.model_dump(exclude={"q", "sort", "limit", "cursor", "country_mode", "key"})
+    return not any(others.values())
 
 
 def iter_articles(session: Session, query: ArticleQuery, batch: int = 1000) -> Iterator[Article]:
@@ -191,7 +214,12 @@ def iter_export_rows(session: Session, query: ArticleQuery, batch: int = 2000) -
         after = (rows[-1].published_at, rows[-1].id)
 
 
-def _filtered(statement: Select, query: ArticleQuery, dialect: str) -> Select:  # type: ignore[type-arg]
+def _filtered(  # type: ignore[type-arg]
+    statement: Select, query: ArticleQuery, dialect: str, broad: bool = False, text_joined: bool = False
+) -> Select:
+    """Every filter of the query as WHERE conditions. `broad`: a SQLite text search matching many stories
+    probes the match set while the date index is walked; `text_joined`: the relevance join already
+    restricts to the matches."""
     conditions = []
     if query.label:
         labelled = ArticleLabel.label == query.label
@@ -221,7 +249,9 @@ def _filtered(statement: Select, query: ArticleQuery, dialect: str) -> Select:  
         conditions.append(Article.published_at >= query.since)
     if query.until:
         conditions.append(Article.published_at < query.until)
-    if query.q:
+    if query.q and broad:
+        conditions.append(fulltext.sqlite_probe(fts5_query(query.q)))
+    elif query.q and not text_joined:
         conditions.append(_matches(query.q, dialect))
     return statement.where(and_(*conditions)) if conditions else statement
 

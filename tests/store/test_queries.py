@@ -218,3 +218,30 @@ def test_a_search_with_no_words_is_refused() -> None:
 def test_query_parameters_as_urls_send_them() -> None:
     assert ArticleQuery(country=["AZ,uz", "KZ"]).country == ["AZ", "UZ", "KZ"]
     assert ArticleQuery(since=datetime(2026, 11, 1)).since == datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def test_fast_search_plans_give_the_general_answer(sessions, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The million-row plans (services/store/fulltext.py) page through the same results as the general
+    query: relevance within the newest stories, date order through the newest first, the broad probe."""
+    from services.store import fulltext
+
+    texts = [f"Talks in Baku number {i}. " + "The ministers met in Baku to discuss the corridor. " * (i + 1)
+             for i in range(5)]  # fmt: skip
+    save(sessions, *(make(f"https://azernews.az/b/{i}", text=t, title=f"Baku talks {i}",
+                          published_at=T0 + timedelta(hours=i)) for i, t in enumerate(texts)))  # fmt: skip
+    monkeypatch.setattr(fulltext, "BROAD", 1)  # every search is "broad" on SQLite
+
+    def walk(query: ArticleQuery) -> list[str]:
+        titles = []
+        with sessions() as session:
+            while True:
+                page = find_articles(session, query)
+                titles += [a.title for a in page.items]
+                if not page.next_cursor:
+                    return titles
+                query = query.model_copy(update={"cursor": page.next_cursor})
+
+    newest = walk(ArticleQuery(q="corridor", limit=2))
+    assert newest == [f"Baku talks {i}" for i in (4, 3, 2, 1, 0)]
+    ranked = walk(ArticleQuery(q="corridor", sort="relevance", limit=2))
+    assert sorted(ranked) == sorted(newest) and len(ranked) == 5
