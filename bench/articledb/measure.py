@@ -20,11 +20,11 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench.articledb import variants
@@ -99,6 +99,20 @@ def stats(by: str) -> Case:
     return case
 
 
+def rollup(by: str) -> Case:
+    """The same answer from a daily rollup table (bench_daily_label / bench_daily_country: day, key, n),
+    made by hand with the SQL in bench/articledb/README.md, as the proposed alternative."""
+    table = f"bench_daily_{by}"
+    statement = text(f"select day, key, n from {table} where day >= :since and day < :until order by day")  # noqa: S608
+
+    def case(session: Session, i: int) -> tuple[str, int]:
+        when = YEARS[i % len(YEARS)]
+        rows = session.execute(statement, {"since": date(when, 1, 1), "until": date(when + 1, 1, 1)}).all()
+        return str(when), len(rows)
+
+    return case
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
@@ -110,7 +124,7 @@ def timed(factory: sessionmaker[Session], case: Case, runs: int, warmup: int) ->
             case(session, i)
     times: list[float] = []
     rows: list[int] = []
-    variants: dict[str, list[float]] = defaultdict(list)
+    kinds: dict[str, list[float]] = defaultdict(list)
     for i in range(runs):
         started = time.perf_counter()
         with factory() as session:
@@ -118,15 +132,15 @@ def timed(factory: sessionmaker[Session], case: Case, runs: int, warmup: int) ->
         elapsed = (time.perf_counter() - started) * 1000
         times.append(elapsed)
         rows.append(count)
-        variants[variant].append(elapsed)
+        kinds[variant].append(elapsed)
     return {
         "runs": runs, "p50": percentile(times, 50), "p95": percentile(times, 95), "max": max(times),
-        "rows": sum(rows) / len(rows), "variants": {k: percentile(v, 50) for k, v in variants.items()},
+        "rows": sum(rows) / len(rows), "variants": {k: percentile(v, 50) for k, v in kinds.items()},
     }  # fmt: skip
 
 
 def orm_rows(session: Session, query: ArticleQuery) -> Iterator[dict[str, Any]]:
-    """The export rows as newswire/api/exports.py builds them: iter_articles, then row_of."""
+    """Export rows from ORM objects (iter_articles, then exports.row_of): the API's export path before."""
     for article in queries.iter_articles(session, query):
         countries = [c["code"] for c in (article.facts or {}).get("countries", [])]
         yield {"id": article.id, "published_at": article.published_at.isoformat(), "source": article.source,
@@ -155,7 +169,7 @@ def match_counts(factory: sessionmaker[Session]) -> dict[str, int]:
     with factory() as session:
         dialect = session.get_bind().dialect.name
         count = select(func.count()).select_from(Article)
-        filtered = variants.ORIGINAL["_filtered"]
+        filtered = variants.filtered
         return {p: session.scalar(filtered(count, ArticleQuery(q=p), dialect)) or 0 for p in PHRASES}
 
 
@@ -167,8 +181,8 @@ def main() -> None:
     parser.add_argument(
         "--variant",
         default="project",
-        choices=("project", "exists", "window"),
-        help="query shapes: the project's or a proposed change (bench/articledb/variants.py)",
+        choices=("project", "original"),
+        help="the project's current queries, or the shapes they had before (bench/articledb/variants.py)",
     )
     parser.add_argument("--json", type=Path, help="also append the figures to this JSON-lines file")
     args = parser.parse_args()
@@ -189,6 +203,8 @@ def main() -> None:
         ("fts", "full-text, by relevance", full_text("relevance")),
         ("stats", "stats for a year, per day per label", stats("label")),
         ("stats", "stats for a year, per day per country", stats("country")),
+        ("rollup", "stats per day per label, from a rollup", rollup("label")),
+        ("rollup", "stats per day per country, from a rollup", rollup("country")),
     ]
     print(f"{'case':<44}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'rows':>8}")
     for key, name, case in plan:
@@ -209,10 +225,11 @@ def main() -> None:
         since, until = year(2025)
         exports = {"export label=defense": ArticleQuery(label="defense"),
                    "export year 2025": ArticleQuery(since=since, until=until)}  # fmt: skip
-        if args.variant != "project":
-            exports["export label=defense, columns only"] = exports["export label=defense"]
+        if args.variant == "project":  # the API's export path now (newswire/api/exports.py)
+            exports["export label=defense, iter_export_rows"] = exports["export label=defense"]
+            exports["export year 2025, iter_export_rows"] = exports["export year 2025"]
         for name, query in exports.items():
-            rows = variants.export_rows if "columns" in name else orm_rows
+            rows = queries.iter_export_rows if "iter_export_rows" in name else orm_rows
             figures = results[name] = export(factory, query, rows)
             print(f"{name:<44}{figures['rows_per_s']:>9,.0f} rows/s ({figures['rows']:,} rows in "
                   f"{figures['seconds']:.1f} s)")  # fmt: skip

@@ -16,6 +16,7 @@ import re
 import statistics
 import sys
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,18 +126,20 @@ EXTRACTORS: dict[str, Callable[[], Extractor]] = {
 def run_extractor(run: Extractor, pages: list[Page]) -> tuple[dict[str, dict[str, Any]], float]:
     results: dict[str, dict[str, Any]] = {}
     elapsed = 0.0
-    if pages:  # warm-up call, untimed: first-use imports and caches are not the extractor's speed
-        with contextlib.suppress(Exception):  # an extractor that fails is scored below, page by page
-            run(pages[0].html, pages[0].url)
-    for page in pages:
-        error = None
-        start = time.perf_counter()
-        try:
-            text = run(page.html, page.url)
-        except Exception as exc:  # an extractor crash counts as empty output for that page
-            text, error = "", f"{type(exc).__name__}: {exc}"
-        elapsed += time.perf_counter() - start
-        results[page.id] = {"group": page.group, **score(page.expected, text), "error": error}
+    with warnings.catch_warnings():  # library warnings (e.g. dateutil's) would break up the table
+        warnings.simplefilter("ignore")
+        if pages:  # warm-up call, untimed: first-use imports and caches are not the extractor's speed
+            with contextlib.suppress(Exception):  # a failing extractor is scored below, page by page
+                run(pages[0].html, pages[0].url)
+        for page in pages:
+            error = None
+            start = time.perf_counter()
+            try:
+                text = run(page.html, page.url)
+            except Exception as exc:  # an extractor crash counts as empty output for that page
+                text, error = "", f"{type(exc).__name__}: {exc}"
+            elapsed += time.perf_counter() - start
+            results[page.id] = {"group": page.group, **score(page.expected, text), "error": error}
     return results, elapsed
 
 

@@ -45,7 +45,7 @@ def burst(
     """The three workers, 20 feeds of 100 entries each, and a short visibility timeout to recover fast."""
     settings = settings.model_copy(update={
         "redis_url": redis_url, "visibility_timeout": 8, "unacked_sweep_seconds": 1, "retry_backoff_max": 4,
-        "stall_seconds": 30,
+        "stall_seconds": 30, "resend_after_seconds": 20,
     })  # fmt: skip
     supervisor = Supervisor(settings, once=True, quiet_children=True)
     supervisor.start()
@@ -53,16 +53,21 @@ def burst(
         for n in range(FEEDS):
             feed_server.routes[f"/feed/{n}"] = Route(_feed(n))
             registry.add_feed(session, feed_server.url(f"/feed/{n}"), f"Feed {n}", 600, fulltext="summary")
-    app = create_app(settings)
-    with registry.session_factory(settings)() as session:
-        for feed in registry.list_feeds(session):
-            app.send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed.id, run_id="chaos").dump()])
+    _poll_all(settings)
     try:
         yield supervisor
     finally:
         supervisor.stop()
         repository.engine_for.cache_clear()
         registry.engine_for.cache_clear()
+
+
+def _poll_all(settings: Settings) -> None:
+    app = create_app(settings)
+    with registry.session_factory(settings)() as session:
+        for feed in registry.list_feeds(session):
+            app.send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed.id, run_id="chaos").dump()])
+    app.close()
 
 
 def _stored(settings: Settings) -> int:
@@ -87,9 +92,15 @@ def _assert_exactly_once(settings: Settings, supervisor: Supervisor | None = Non
     """Every entry stored once; with a supervisor, its watchdog runs meanwhile as `newswire run`'s does
     (a worker can stay up without consuming after a sibling is killed: the watchdog restarts it)."""
 
+    last_poll = time.monotonic()
+
     def done() -> bool:
+        nonlocal last_poll
         if supervisor is not None:
             supervisor.watch()
+            if time.monotonic() - last_poll > 30:  # what beat does: poll again; the fetcher then resends
+                _poll_all(settings)  # every entry sent but never confirmed (a message lost to a kill -9)
+                last_poll = time.monotonic()
         return _stored(settings) == TOTAL
 
     _wait_for(done, 180, f"{TOTAL} stored articles", lambda: _stored(settings))
