@@ -54,14 +54,16 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype=np.uint64) == np.frombuffer(b, dtype=np.uint64)))
 
 
-def assign_cluster(session: Session, article: Article, now) -> int | None:  # type: ignore[no-untyped-def]
-    """File the article's bands, find its closest earlier-indexed twin and join (or found) their cluster."""
+def assign_cluster(session: Session, article: Article, now, fresh: bool = False) -> int | None:  # type: ignore[no-untyped-def]
+    """File the article's bands, find its closest earlier-indexed twin and join (or found) their cluster;
+    `fresh`: the row was just inserted, so it has no old bands to drop."""
     if session.get_bind().dialect.name == "postgresql":
         # Two twins stored at once by two store workers would each miss the other's uncommitted bands:
         # this step runs one transaction at a time (the lock ends with the transaction). SQLite has one
         # writer anyway.
         session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": DEDUP_LOCK})
-    session.execute(delete(LshBand).where(LshBand.article_id == article.id))
+    if not fresh:
+        session.execute(delete(LshBand).where(LshBand.article_id == article.id))
     if article.minhash is None:
         return article.cluster_id
     keys = band_keys(article.minhash)

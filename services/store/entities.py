@@ -14,9 +14,9 @@ from services.store.models import ArticleCountry, ArticleEvent, ArticleOrganisat
 TABLES = (ArticleCountry, ArticlePerson, ArticleOrganisation, ArticleEvent)
 
 
-def replace_entities(session: Session, article_id: int, facts: dict[str, Any]) -> None:
-    """Drop the article's old entity rows and write the current ones."""
-    for table in TABLES:
+def replace_entities(session: Session, article_id: int, facts: dict[str, Any], fresh: bool = False) -> None:
+    """Drop the article's old entity rows (none when `fresh`: just inserted) and write the current ones."""
+    for table in TABLES if not fresh else ():
         session.execute(delete(table).where(table.article_id == article_id))
     pair = set(facts.get("main_pair") or [])
     countries = [

@@ -78,10 +78,10 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
             _insert(session).values(**values).on_conflict_do_nothing(index_elements=["article_key"])
             .returning(Article.id)
         )  # fmt: skip
-        if new_id is not None:
-            _replace_labels(session, new_id, article)
-            replace_entities(session, new_id, article.facts)
-            dedup.assign_cluster(session, session.get_one(Article, new_id), now)
+        if new_id is not None:  # a new row has no labels, entities or bands to delete first
+            _replace_labels(session, new_id, article, fresh=True)
+            replace_entities(session, new_id, article.facts, fresh=True)
+            dedup.assign_cluster(session, session.get_one(Article, new_id), now, fresh=True)
             return UpsertResult("inserted", new_id, article.content_hash)
         row = _locked(session, article)
         assert row is not None  # the conflicting row exists: we just collided with it
@@ -161,8 +161,11 @@ def _locked(session: Session, article: messages.Article) -> Article | None:
     return row
 
 
-def _replace_labels(session: Session, article_id: int, article: messages.Article) -> None:
-    session.execute(delete(ArticleLabel).where(ArticleLabel.article_id == article_id))
+def _replace_labels(
+    session: Session, article_id: int, article: messages.Article, fresh: bool = False
+) -> None:
+    if not fresh:
+        session.execute(delete(ArticleLabel).where(ArticleLabel.article_id == article_id))
     if article.labels:
         session.execute(
             insert(ArticleLabel),
