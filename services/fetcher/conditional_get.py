@@ -7,10 +7,10 @@ import ssl
 import time
 import zlib
 from contextlib import nullcontext
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 import httpx

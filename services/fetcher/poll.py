@@ -219,7 +219,7 @@ def _record_health(
     interval = schedule.effective_interval(
         feed.interval_seconds, outcome.hint_seconds, settings.max_hinted_interval_seconds
     )
-    feed.next_poll_at = now + timedelta(seconds=interval)
+    feed.next_poll_at = schedule.next_poll(feed.next_poll_at, feed.interval_seconds, interval, now)
 
 
 def _move(session: Session, feed: Feed, new_url: str, now: datetime) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 SY_PERIODS = {
@@ -58,3 +58,20 @@ def effective_interval(interval: int, hints: list[int | None], cap: int) -> int:
     """Hints may lengthen the interval up to the cap, never shorten it below the feed's own."""
     longest = max((hint for hint in hints if hint), default=0)
     return max(interval, min(longest, cap))
+
+
+def next_poll(claimed_next: datetime | None, interval: int, effective: int, now: datetime) -> datetime:
+    """Count the interval from the beat tick that claimed this poll (it set next_poll_at to tick +
+    interval), not from the poll's end: else a 60 s feed under a 60 s beat is due just after the next tick
+    and waits for the one after, polled every 120 s (bench/latency.py). Consecutive claims stay at least
+    one interval apart, however many beats run."""
+    claimed = claimed_next - timedelta(seconds=interval) if claimed_next else None
+    start = claimed if claimed is not None and now - timedelta(seconds=interval) < claimed <= now else now
+    return start + timedelta(seconds=effective)
+
+
+def due_cutoff(now: datetime, beat_interval: float) -> datetime:
+    """Feeds due before this are polled at this tick. A tenth of a tick of slack: each tick's task runs a
+    few ms late, by a varying amount, and a feed claimed at the last tick must not miss this one by those
+    ms and wait a whole tick more (bench/latency.py)."""
+    return now + timedelta(seconds=beat_interval / 10)

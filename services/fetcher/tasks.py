@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from services.fetcher import ledger, registry, runtime
+from services.fetcher import ledger, registry, runtime, schedule
 from services.fetcher.article_page import attach_page
 from services.fetcher.conditional_get import build_client
 from services.fetcher.network_guard import parse_networks
@@ -32,7 +32,7 @@ def poll_due() -> int:
     """Beat's tick: claim every due feed and send one poll_feed per feed."""
     now = datetime.now(UTC)
     with transient_db_errors(), runtime.sessions().begin() as session:
-        feeds = registry.due_feeds(session, now)
+        feeds = registry.due_feeds(session, schedule.due_cutoff(now, get_settings().beat_interval_seconds))
         for feed in feeds:
             registry.claim(feed, now)
             app.send_task("fetcher.poll_feed", args=[PollFeed(feed_id=feed.id).dump()])
