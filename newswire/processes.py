@@ -141,6 +141,10 @@ class EmbeddedRedis:
             time.sleep(0.05)
         raise RuntimeError(f"embedded redis-server did not answer within {timeout:g} s")
 
+    def alive(self) -> bool:
+        """True while the redis-server process runs."""
+        return self.child is not None and self.child.alive()
+
     def _ping(self) -> bool:
         try:
             return bool(redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=1).ping())

@@ -7,6 +7,8 @@ import signal
 import time
 from pathlib import Path
 
+import redis
+
 from newswire.once import Summary, run_once
 from newswire.processes import Child, EmbeddedRedis, celery_child
 from services.fetcher import registry
@@ -77,14 +79,22 @@ class Supervisor:
     def watch(self) -> list[str]:
         """Restart workers that have work waiting but finished no task for NEWSWIRE_STALL_SECONDS.
 
-        A worker can stay up yet stop consuming after a broker restart (celery#9054, #10302)."""
+        A worker can stay up yet stop consuming after a broker restart (celery#9054, #10302). While the
+        broker does not answer there is nothing to judge: the workers are reconnecting; look again later."""
         restarted = []
         client = redis_client(self.redis_url)
+        try:
+            waiting = {child.name: client.llen(child.name) for child in self.children if child.name in QUEUES}
+        except redis.RedisError as exc:
+            log_event(log, "watchdog.broker_unreachable", logging.WARNING, reason=str(exc))
+            return restarted
+        finally:
+            client.close()
         now = time.time()
         for child in self.children:
             if child.name not in QUEUES or not child.alive():
                 continue
-            if client.llen(child.name) == 0:
+            if waiting[child.name] == 0:
                 self._backlog_since.pop(child.name, None)
                 continue
             waiting_since = self._backlog_since.setdefault(child.name, now)
@@ -100,6 +110,15 @@ class Supervisor:
             self._backlog_since.pop(child.name, None)
             restarted.append(child.name)
         return restarted
+
+    def heal_broker(self) -> bool:
+        """Start the embedded Redis again if it died (AOF: its queues come back); the workers reconnect."""
+        if self.embedded is None or self.embedded.alive() or self.stopping:
+            return False
+        dead = self.embedded.child.proc if self.embedded.child else None
+        log_event(log, "redis.restart", logging.ERROR, code=dead.returncode if dead else None)
+        self.embedded.start()
+        return True
 
     def check_children(self) -> None:
         """Raise ChildDied if a worker exited while we still need it."""
@@ -127,6 +146,11 @@ class Supervisor:
         restarts: dict[str, list[float]] = {}
         last_watch = time.monotonic()
         while not self.stopping:
+            if self.heal_broker():
+                recent = [t for t in restarts.get("redis", []) if time.monotonic() - t < 60]
+                if len(recent) >= 5:
+                    raise ChildDied("the embedded redis-server keeps exiting (5 times in a minute)")
+                restarts["redis"] = [*recent, time.monotonic()]
             if time.monotonic() - last_watch > 5:
                 self.watch()
                 last_watch = time.monotonic()

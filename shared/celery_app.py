@@ -129,6 +129,39 @@ def _task_finished(task_id: str, task: Task, state: str | None = None, **_: obje
         log_event(logging.getLogger("newswire.metrics"), "metrics.lost", logging.WARNING, reason=str(exc))
 
 
+def _detached_channels_raise_connection_errors() -> None:
+    """Make a Redis channel whose connection was already collected fail with a *connection* error.
+
+    celery 5.7 handles a lost broker by `connection.collect()` and then `connection.close()`
+    (Consumer.on_connection_error_after_connected). collect() detaches the transport from the
+    connection (`transport.client = None`) but can leave the task channel open: that channel's own close
+    stops at the ConnectionError of its in-flight BRPOP, and the transport stops closing channels at the
+    first one that raises (the pidbox channel deletes its auto-delete queue on a dead socket). close()
+    then closes the task channel for real; with tasks unacked it restores them through a new pool built
+    from `transport.client`, which is None: AttributeError, which `ignore_errors` does not ignore, so the
+    worker dies with "Unrecoverable error" after "Trying to re-establish the connection" (or hangs in
+    that shutdown). The same detached channel, reused by a producer, made a retry's publish fail with
+    AttributeError, which celery turns into Reject(requeue=False). As a connection error both become what
+    they are: the restore waits for the visibility sweep, the publish is retried on a new connection.
+    """
+    from kombu.transport import redis as kombu_redis
+
+    original = kombu_redis.Channel._connparams
+    if getattr(original, "newswire_guard", False):
+        return
+
+    def _connparams(self, asynchronous=False):  # type: ignore[no-untyped-def]
+        if self.connection is None or self.connection.client is None:
+            raise RedisConnectionError("this broker channel belongs to a connection already closed")
+        return original(self, asynchronous=asynchronous)
+
+    _connparams.newswire_guard = True  # type: ignore[attr-defined]
+    kombu_redis.Channel._connparams = _connparams
+
+
+_detached_channels_raise_connection_errors()
+
+
 def create_app(settings: Settings | None = None, name: str = "newswire") -> Celery:
     """Build the Celery app every service, the CLI and the tests share."""
     settings = settings or get_settings()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import redis
@@ -88,9 +88,11 @@ def _wait_for(check, timeout: float, what: str, progress=None) -> None:  # type:
     raise AssertionError(f"timed out waiting for {what}" + (f" (at {progress()})" if progress else ""))
 
 
-def _assert_exactly_once(settings: Settings, supervisor: Supervisor | None = None) -> None:
+def _assert_exactly_once(settings: Settings, supervisor: Supervisor | None = None,
+                         describe: Callable[[], str] | None = None) -> None:  # fmt: skip
     """Every entry stored once; with a supervisor, its watchdog runs meanwhile as `newswire run`'s does
-    (a worker can stay up without consuming after a sibling is killed: the watchdog restarts it)."""
+    (a worker can stay up without consuming after a sibling is killed: the watchdog restarts it).
+    `describe` adds the state of the system to a timeout's message."""
 
     last_poll = time.monotonic()
 
@@ -103,7 +105,8 @@ def _assert_exactly_once(settings: Settings, supervisor: Supervisor | None = Non
                 last_poll = time.monotonic()
         return _stored(settings) == TOTAL
 
-    _wait_for(done, 180, f"{TOTAL} stored articles", lambda: _stored(settings))
+    _wait_for(done, 180, f"{TOTAL} stored articles",
+              lambda: f"{_stored(settings)}" + (f"; {describe()}" if describe else ""))  # fmt: skip
     with repository.reader(settings)() as session:
         assert session.scalar(select(func.count(func.distinct(Article.article_key)))) == TOTAL
         assert session.scalar(select(func.max(Article.version))) == 1  # no story stored twice over itself

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import redis
+from kombu import Connection, Consumer, Exchange, Producer, Queue
+from kombu.common import ignore_errors
 
 from newswire.processes import EmbeddedRedis
 from newswire.supervisor import Supervisor
@@ -27,10 +29,9 @@ from shared.settings import Settings
 from tests.chaos.test_crashes import FEEDS, TOTAL, _assert_exactly_once, _feed, _stored, _wait_for
 from tests.support.feed_server import FeedServer, Route
 
-# Not in the default run yet: in two of three full CI runs one worker (fetch once, parse once) stayed
-# up after the broker restart but never consumed again, and the watchdog did not heal it within the
-# test's wait. Local runs pass. Run with `make chaos-broker`; see docs/design-notes.md.
+# In the default run; `broker_restart` only labels it (`make chaos-broker` runs it alone).
 pytestmark = [pytest.mark.chaos, pytest.mark.broker_restart]
+UNRECOVERABLE = "Unrecoverable error"  # celery's line when a worker gives up (and exits or hangs)
 
 
 @pytest.fixture(params=[True, False], ids=["aof", "no-persistence"])
@@ -77,10 +78,10 @@ def test_redis_killed_mid_burst_and_restarted(broker_and_system: tuple[EmbeddedR
 
     def watch() -> None:
         while not watching.wait(1.0):
-            try:
+            try:  # watch() itself rides out the broker being down; anything else must not end the thread
                 restarted.extend(system.watch())
-            except redis.RedisError as exc:  # the broker is down for a moment: look again
-                print(f"watchdog: {exc}")
+            except Exception as exc:
+                print(f"watchdog: {type(exc).__name__}: {exc}")
 
     threading.Thread(target=watch, daemon=True).start()
     _poll_all(settings)
@@ -99,11 +100,45 @@ def test_redis_killed_mid_burst_and_restarted(broker_and_system: tuple[EmbeddedR
     # full and sends exactly those again.
     time.sleep(settings.resend_after_seconds + 1)
     _poll_all(settings)
-    _assert_exactly_once(settings)
+    _assert_exactly_once(settings, describe=lambda: _workers(system))
     watching.set()
+    # Every worker came through the restart: none gave up (celery 5.7 + kombu 5.7 did, see
+    # shared/celery_app.py); a wedged one the watchdog restarted is printed below.
+    assert _gave_up(settings) == {}, _workers(system)
+    assert all(child.alive() for child in system.children), _workers(system)
     print(f"\nworkers restarted by the watchdog: {restarted or 'none'}")
     print(f"\n{'AOF' if server.appendonly else 'no persistence'}: {at_restart} of {TOTAL} stored when Redis "
           f"came back, {before_repoll} before the next poll, {TOTAL} stored once after it")  # fmt: skip
+
+
+def test_a_worker_connection_closes_cleanly_when_redis_dies_under_it(tmp_path: Path) -> None:
+    """What celery 5.7 does on a lost broker (collect(), then close()), on the channels a worker has:
+    tasks unacked and a BRPOP waiting on the task channel, an auto-delete fanout queue (the pidbox) on
+    another. Without shared/celery_app.py's guard, close() raised AttributeError and the worker died;
+    the unacked message must stay in Redis's unacked hash for the visibility sweep."""
+    create_app  # noqa: B018 (importing shared.celery_app installs the guard)
+    server = EmbeddedRedis(tmp_path)
+    connection = Connection(server.start(), transport_options={"visibility_timeout": 5})
+    tasks = Queue("parse", routing_key="parse")
+    Producer(connection.default_channel).publish({"n": 1}, routing_key="parse", declare=[tasks])
+    received: list[object] = []
+    channel = connection.default_channel
+    Consumer(channel, [tasks], callbacks=[lambda _body, message: received.append(message)]).consume()
+    pidbox = Queue("worker.pidbox", Exchange("worker.pidbox", type="fanout"), auto_delete=True)
+    Consumer(connection.channel(), [pidbox], callbacks=[lambda _body, _message: None]).consume()
+    _wait_for(lambda: received or connection.drain_events(timeout=0.5) or received, 10, "a delivery")
+    connection.transport.cycle.on_poll_start()  # BRPOP sent again, waiting on the empty queue
+    assert channel._in_poll and len(channel.qos._delivered) == 1
+    os.kill(server.child.proc.pid, signal.SIGKILL)
+    server.child.proc.wait()
+    connection.collect(socket_timeout=2.0)
+    ignore_errors(connection, connection.close)  # raised AttributeError: 'NoneType' … 'hostname'
+    reborn = EmbeddedRedis(tmp_path)
+    reborn.start()
+    try:
+        assert redis.Redis(unix_socket_path=str(reborn.socket_path)).hlen("unacked") == 1
+    finally:
+        reborn.stop()
 
 
 def _settle(settings: Settings, quiet: float = 12.0) -> int:
@@ -117,3 +152,23 @@ def _settle(settings: Settings, quiet: float = 12.0) -> int:
             break
         time.sleep(0.5)
     return last
+
+
+def _gave_up(settings: Settings) -> dict[str, list[str]]:
+    """Per worker log, the lines where celery gave the worker up."""
+    found = {}
+    for log in sorted((settings.data_dir / "logs").glob("*.log")):
+        lines = [line[:300] for line in log.read_text(errors="replace").splitlines() if UNRECOVERABLE in line]
+        if lines:
+            found[log.stem] = lines
+    return found
+
+
+def _workers(system: Supervisor) -> str:
+    """Which workers run, which died (with celery's last word), for a failure message."""
+    states = []
+    for child in system.children:
+        code = child.proc.poll() if child.proc else None
+        states.append(f"{child.name} pid {child.proc.pid if child.proc else '-'} "
+                      f"{'alive' if code is None else f'exited {code}'}")  # fmt: skip
+    return "; ".join(states) + f"; gave up: {_gave_up(system.settings) or 'none'}"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import redis
 
+from newswire.processes import Child, EmbeddedRedis
 from newswire.supervisor import Supervisor
 from services.fetcher import registry
 from services.store import repository
@@ -61,3 +64,36 @@ def test_a_frozen_worker_is_restarted_and_its_work_done(settings: Settings, redi
         system.stop()
         repository.engine_for.cache_clear()
         registry.engine_for.cache_clear()
+
+
+def test_the_watchdog_rides_out_a_broker_that_does_not_answer(settings: Settings, tmp_path: Path) -> None:
+    """`newswire run` calls watch() every 5 s: a Redis restart must not end the supervisor's loop."""
+    gone = tmp_path / "no-redis.sock"
+    system = Supervisor(settings.model_copy(update={"redis_url": f"redis+socket://{gone}"}), once=False,
+                        quiet_children=True)  # fmt: skip
+    worker = Child("parse", [sys.executable, "-c", "import time; time.sleep(60)"], None)
+    system.children.append(worker)
+    worker.start()
+    try:
+        assert system.watch() == []  # nothing to judge while the broker is away; no exception
+        assert worker.alive()
+    finally:
+        worker.stop(5)
+
+
+def test_a_dead_embedded_redis_is_started_again_with_its_queues(settings: Settings, tmp_path: Path) -> None:
+    system = Supervisor(settings, once=False, quiet_children=True)
+    system.embedded = EmbeddedRedis(tmp_path / "data")
+    system.embedded.start()
+    try:
+        client = redis.Redis(unix_socket_path=str(system.embedded.socket_path))
+        client.lpush("parse", "a message")
+        assert system.heal_broker() is False  # alive: nothing to do
+        os.kill(system.embedded.child.proc.pid, signal.SIGKILL)
+        system.embedded.child.proc.wait()
+        assert system.heal_broker() is True
+        assert redis.Redis(unix_socket_path=str(system.embedded.socket_path)).lrange("parse", 0, -1) == [
+            b"a message"
+        ]  # the append-only file brought the queue back
+    finally:
+        system.embedded.stop()
