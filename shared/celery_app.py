@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import random
 import time
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from kombu import Queue
 from kombu.exceptions import OperationalError as KombuOperationalError
 from pydantic import ValidationError
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 from shared import dead_letters, metrics
 from shared.errors import TransientError
@@ -32,10 +35,51 @@ def broker_url(settings: Settings) -> str:
     return settings.redis_url
 
 
+class WorkerLostTooOften(Exception):
+    """A message whose worker process died on every run (killed, out of memory, crashed)."""
+
+
+LOST_PREFIX = "newswire:lost:"  # + task id: redelivered runs that started and never finished
+
+
 class PipelineTask(Task):
     """Base task: when a parse or store task gives up on an entry, the fetcher hears of it."""
 
+    def retry(self, args=None, kwargs=None, exc=None, throw=True, eta=None, countdown=None,  # type: ignore[no-untyped-def]
+              max_retries=None, **options):  # fmt: skip
+        """Our backoff (see backoff_delay) unless the caller chose a delay: it bounds the total wait below."""
+        if countdown is None and eta is None:
+            countdown = backoff_delay(self.request.retries)
+        return super().retry(args, kwargs, exc, throw, eta, countdown, max_retries, **options)
+
+    def before_start(self, task_id, args, kwargs) -> None:  # type: ignore[no-untyped-def]
+        """Count the runs of a redelivered message: one that kills its worker every time (requeued by
+        task_reject_on_worker_lost, or redelivered after the visibility timeout) must not loop forever."""
+        if not (self.request.delivery_info or {}).get("redelivered"):
+            return  # a first delivery: no earlier run can have died, and no Redis round trip
+        try:
+            pipe = broker().pipeline()
+            runs, _ = pipe.incr(LOST_PREFIX + task_id).expire(LOST_PREFIX + task_id, 86400).execute()
+        except RedisError:
+            return  # cannot count now: run it (at worst one more redelivery)
+        limit = get_settings().max_worker_lost
+        if runs > limit:
+            raise WorkerLostTooOften(
+                f"the worker running this message died on each of its last {runs - 1} redelivered runs "
+                f"(killed, out of memory or crashed; NEWSWIRE_MAX_WORKER_LOST={limit})"
+            )
+
+    def after_return(self, status, retval, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        """The run finished (the worker survived it): its redelivery count starts again."""
+        self._ran_to_the_end(task_id)
+
+    def _ran_to_the_end(self, task_id: str) -> None:
+        if (self.request.delivery_info or {}).get("redelivered"):
+            with contextlib.suppress(RedisError):  # else it expires on its own
+                broker().delete(LOST_PREFIX + task_id)
+
     def on_retry(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        self._ran_to_the_end(task_id)
         message = args[0] if args and isinstance(args[0], dict) else {}
         log_event(logging.getLogger(f"newswire.{self.name.split('.', 1)[0]}"), "task.retry", logging.WARNING,
                   task=self.name, task_id=task_id, feed_id=message.get("feed_id"),
@@ -241,12 +285,31 @@ RETRYABLE = (TransientError, KombuOperationalError, RedisConnectionError)
 
 
 def retry_options(settings: Settings | None = None) -> dict[str, object]:
-    """Retry policy for transient errors: exponential backoff with jitter, capped."""
+    """Retry policy for transient errors: PipelineTask.retry's backoff, as many times as it takes to
+    cover NEWSWIRE_RETRY_FOR_SECONDS (a database restart) and at least NEWSWIRE_MAX_RETRIES."""
     settings = settings or get_settings()
     return {
         "autoretry_for": RETRYABLE,
-        "retry_backoff": 2,
-        "retry_backoff_max": settings.retry_backoff_max,
-        "retry_jitter": True,
-        "max_retries": settings.max_retries,
+        "retry_backoff": False,  # PipelineTask.retry sets the delay
+        "max_retries": retries_to_cover(settings),
     }
+
+
+def _backoff_ceiling(retries: int, settings: Settings) -> float:
+    return float(min(settings.retry_backoff_max, 2 * 2 ** min(retries, 30)))
+
+
+def backoff_delay(retries: int, settings: Settings | None = None) -> float:
+    """Exponential backoff, capped, with "equal jitter" (half fixed, half random): retries after an
+    outage spread out, and the waits still add up to a known minimum (full jitter can be all zeros)."""
+    ceiling = _backoff_ceiling(retries, settings or get_settings())
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 (jitter, not a secret)
+
+
+def retries_to_cover(settings: Settings) -> int:
+    """How many retries make the shortest possible sum of backoff delays reach retry_for_seconds."""
+    retries, waited = 0, 0.0
+    while waited < settings.retry_for_seconds:
+        waited += max(_backoff_ceiling(retries, settings) / 2, 0.5)
+        retries += 1
+    return max(settings.max_retries, retries)

@@ -93,6 +93,16 @@ class Settings(BaseSettings):
     )
     retry_backoff_max: int = Field(300, description="Upper bound (s) of a task's retry delay.")
     max_retries: int = Field(6, description="Retries of a transient failure before giving up.")
+    retry_for_seconds: float = Field(
+        600.0,
+        description="A transient failure (database down or locked, broker gone) is retried for at least "
+        "this long, and at least MAX_RETRIES times, before its message goes to dead letters.",
+    )
+    max_worker_lost: int = Field(
+        3,
+        description="Redelivered runs of one message that died with their worker process (killed, out of "
+        "memory, crashed) before the message goes to dead letters instead of running again.",
+    )
     fetch_concurrency: int = Field(4, description="Threads in the fetch worker.")
     parse_concurrency: int = Field(2, description="Processes in the parse worker.")
     log_level: str = Field("INFO", description="Log level of every service.")

@@ -20,12 +20,19 @@ from shared.messages import Article, RawEntry
 SUMMARY_CHARS = 400
 MAX_TITLE_CHARS = 1000  # a hostile 10 MB title must not cost the classifier minutes
 MAX_TEXT_CHARS = 1_000_000
+# What the feed wrote, cleaned of NUL; identity fields (entry_key, content_hash) go back to the fetcher as
+# they came, and the page travels compressed (lxml drops NUL when it parses it).
+FREE_TEXT_FIELDS = (
+    "source", "guid", "link", "title", "summary_html", "content_html", "author", "published_raw",
+    "language", "page_url", "page_error",
+)  # fmt: skip
 
 
 def parse_entry(
     entry: RawEntry, taxonomy: Taxonomy | None = None, thresholds: Mapping[str, float] | None = None
 ) -> Article:
     """Clean, date, classify and read the facts of one entry; PermanentError if nothing readable is left."""
+    entry = without_nul(entry)
     feed_text = html_to_text(entry.content_html or entry.summary_html)
     title = html_to_text(entry.title[: MAX_TITLE_CHARS * 4]).replace("\n", " ")[:MAX_TITLE_CHARS]
     summary = html_to_text(entry.summary_html) if entry.content_html else feed_text
@@ -71,6 +78,19 @@ def parse_entry(
         content_hash=entry.content_hash,
         run_id=entry.run_id,
     )
+
+
+def without_nul(entry: RawEntry) -> RawEntry:
+    """The entry without NUL characters: PostgreSQL refuses them in text (and \\u0000 in JSON), so one
+    stray NUL in a feed's title would otherwise make the whole story undeliverable."""
+    changed: dict[str, object] = {
+        name: value.replace("\x00", "")
+        for name in FREE_TEXT_FIELDS
+        if isinstance(value := getattr(entry, name), str) and "\x00" in value
+    }
+    if any("\x00" in tag for tag in entry.tags):
+        changed["tags"] = [tag.replace("\x00", "") for tag in entry.tags]
+    return entry.model_copy(update=changed) if changed else entry
 
 
 def _body(entry: RawEntry, feed_text: str, page: Extracted | None) -> tuple[str, str, str, str | None]:
