@@ -87,34 +87,39 @@ class PipelineTask(Task):
                   reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")  # fmt: skip
 
     def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:  # type: ignore[no-untyped-def]
+        self.give_up(self.name, list(args), exc, str(einfo))
+
+    def give_up(self, task_name: str, args: list, exc: BaseException, traceback: str) -> None:
+        """Keep the message as a dead letter (replayable as `task_name`) and settle each of its entries at
+        the fetcher; a batch task also gives up here on a single entry of its batch."""
         message = args[0] if args and isinstance(args[0], dict) else {}
-        stage = self.name.split(".", 1)[0]
-        log_event(
-            logging.getLogger(f"newswire.{stage}"),
-            "task.gave_up",
-            logging.ERROR,
-            task=self.name,
-            task_id=task_id,
-            feed_id=message.get("feed_id"),
-            entry_key=message.get("entry_key"),
-            reason=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-        )
-        letter = dead_letters.bury(broker(), self.name, list(args), f"{type(exc).__name__}: {exc}",
-                                   str(einfo), feed_id=message.get("feed_id"),
-                                   entry_key=message.get("entry_key"))  # fmt: skip
-        log_event(logging.getLogger(f"newswire.{stage}"), "dead_letter.kept", logging.ERROR, task=self.name,
-                  dead_letter=letter, feed_id=message.get("feed_id"))  # fmt: skip
-        if stage not in ("parser", "store") or not {"feed_id", "entry_key", "content_hash"} <= set(message):
+        members = message.get("entries") or message.get("articles") or [message]
+        first = members[0] if isinstance(members[0], dict) else {}
+        single = len(members) == 1
+        stage = task_name.split(".", 1)[0]
+        logger = logging.getLogger(f"newswire.{stage}")
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        log_event(logger, "task.gave_up", logging.ERROR, task=task_name, task_id=self.request.id,
+                  feed_id=first.get("feed_id"), entry_key=first.get("entry_key") if single else None,
+                  entries=len(members), reason=reason)  # fmt: skip
+        letter = dead_letters.bury(broker(), task_name, args, f"{type(exc).__name__}: {exc}", traceback,
+                                   feed_id=first.get("feed_id"),
+                                   entry_key=first.get("entry_key") if single else None)  # fmt: skip
+        log_event(logger, "dead_letter.kept", logging.ERROR, task=task_name, dead_letter=letter,
+                  feed_id=first.get("feed_id"))  # fmt: skip
+        if stage in ("parser", "store"):
+            for member in members:
+                self._settle_failed(member, "parse" if stage == "parser" else "store", exc)
+
+    def _settle_failed(self, message: object, stage: str, exc: BaseException) -> None:
+        if not isinstance(message, dict) or not {"feed_id", "entry_key", "content_hash"} <= set(message):
             return
         try:
             failed = EntryFailed(
-                feed_id=message["feed_id"],
-                entry_key=message["entry_key"],
-                content_hash=message["content_hash"],
-                stage="parse" if stage == "parser" else "store",
-                reason=f"{type(exc).__name__}: {exc}"[:500],
-                run_id=message.get("run_id"),
-            )
+                feed_id=message["feed_id"], entry_key=message["entry_key"],
+                content_hash=message["content_hash"], stage=stage,
+                reason=f"{type(exc).__name__}: {exc}"[:500], run_id=message.get("run_id"),
+            )  # fmt: skip
         except ValidationError:  # the message was too broken to name its entry: logged above
             return
         self.app.send_task("fetcher.entry_failed", args=[failed.dump()])

@@ -53,6 +53,13 @@ class RawEntry(Message):
     page_error: str | None = Field(None, description="Why the page could not be used")
 
 
+class RawEntryBatch(Message):
+    """Entries of one poll for the parser in one message: the bus's cost per message is shared."""
+
+    v: Literal[1] = 1
+    entries: list[RawEntry] = Field(min_length=1)
+
+
 class PageRequest(Message):
     """Ask the fetcher for an entry's article page before the entry goes to the parser."""
 
@@ -112,6 +119,20 @@ class EntryStored(Message):
     outcome: Literal["inserted", "updated", "unchanged", "stale"]
     article_id: int
     run_id: str | None = None
+
+
+class ArticleBatch(Message):
+    """The articles of one parsed batch, stored in one transaction."""
+
+    v: Literal[1] = 1
+    articles: list[Article] = Field(min_length=1)
+
+
+class StoredBatch(Message):
+    """The store's receipts for one committed batch."""
+
+    v: Literal[1] = 1
+    receipts: list[EntryStored] = Field(min_length=1)
 
 
 class EntryFailed(Message):

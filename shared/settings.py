@@ -105,6 +105,9 @@ class Settings(BaseSettings):
     )
     fetch_concurrency: int = Field(4, description="Threads in the fetch worker.")
     parse_concurrency: int = Field(2, description="Processes in the parse worker.")
+    batch_size: int = Field(
+        20, ge=1, description="Entries per parse/store message from a feed poll (bench/pipeline.py --batch)."
+    )
     log_level: str = Field("INFO", description="Log level of every service.")
     log_format: Literal["logfmt", "json"] = Field("logfmt", description="One line per event: logfmt or JSON.")
     liveness_file: Path | None = Field(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from services.fetcher.models import EntryState
+from shared.messages import EntryStored
 
 
 class Decision(StrEnum):
@@ -86,11 +87,31 @@ def record_stored(
     state = session.get(EntryState, (feed_id, key))
     if state is None:
         return False
+    _settle_stored(state, answered_hash, stored_hash, article_id, now)
+    return True
+
+
+def _settle_stored(
+    state: EntryState, answered_hash: str, stored_hash: str, article_id: int, now: datetime
+) -> None:
     state.stored_hash, state.stored_at, state.article_id = stored_hash, now, article_id
     state.settled_hash = answered_hash
     if state.failed_hash == stored_hash:
         state.failed_hash, state.error = None, None
-    return True
+
+
+def record_stored_batch(session: Session, receipts: list[EntryStored], now: datetime) -> list[bool]:
+    """Note a batch of receipts with one read of their ledger rows; False for an unknown entry."""
+    keys = {(r.feed_id, r.entry_key) for r in receipts}
+    query = select(EntryState).where(tuple_(EntryState.feed_id, EntryState.entry_key).in_(keys))
+    rows = {(state.feed_id, state.entry_key): state for state in session.scalars(query)}
+    known = []
+    for r in receipts:
+        state = rows.get((r.feed_id, r.entry_key))
+        known.append(state is not None)
+        if state is not None:
+            _settle_stored(state, r.content_hash, r.stored_hash, r.article_id, now)
+    return known
 
 
 def record_failed(session: Session, feed_id: int, key: str, content_hash: str, reason: str) -> bool:

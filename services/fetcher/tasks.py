@@ -14,7 +14,7 @@ from services.fetcher.poll import poll_feed as poll_one
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
 from shared.logging import log_event
-from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed
+from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed, RawEntryBatch, StoredBatch
 from shared.redis_client import broker
 from shared.settings import get_settings
 
@@ -22,7 +22,9 @@ app = create_app(name="newswire-fetcher")
 log = logging.getLogger("newswire.fetcher")
 RETRY = retry_options()
 OUTBOX = Outbox(
-    to_parser=lambda entry: app.send_task("parser.parse_entry", args=[entry.dump()]),
+    to_parser=lambda entries: app.send_task(
+        "parser.parse_batch", args=[RawEntryBatch(entries=entries).dump()]
+    ),
     to_page_fetch=lambda request: app.send_task("fetcher.fetch_article", args=[request.dump()]),
 )
 
@@ -81,6 +83,19 @@ def entry_stored(message: dict) -> bool:
     log_event(log, "entry.confirmed", feed_id=msg.feed_id, article_id=msg.article_id, entry_key=msg.entry_key,
               outcome=msg.outcome, known=known, run_id=msg.run_id)  # fmt: skip
     return known
+
+
+@app.task(name="fetcher.batch_stored", **RETRY)
+def batch_stored(message: dict) -> int:
+    """The store's receipts for a committed batch, recorded in one transaction."""
+    batch = StoredBatch.model_validate(message)
+    with transient_db_errors(), runtime.sessions().begin() as session:
+        known = ledger.record_stored_batch(session, batch.receipts, datetime.now(UTC))
+    for msg, was_known in zip(batch.receipts, known, strict=True):
+        log_event(log, "entry.confirmed", feed_id=msg.feed_id, article_id=msg.article_id,
+                  entry_key=msg.entry_key, outcome=msg.outcome, known=was_known,
+                  run_id=msg.run_id)  # fmt: skip
+    return sum(known)
 
 
 @app.task(name="fetcher.entry_failed", **RETRY)

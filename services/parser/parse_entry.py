@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Mapping
 
 from services.parser.canonical import article_key, canonical_url
@@ -119,3 +120,18 @@ def _shorten(text: str, limit: int) -> str:
     if len(flat) <= limit:
         return flat
     return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def parse_batch(
+    entries: list[RawEntry], taxonomy: Taxonomy | None = None, thresholds: Mapping[str, float] | None = None
+) -> tuple[list[Article], list[tuple[RawEntry, Exception, str]]]:
+    """Parse each entry of a batch on its own: one that fails comes back with its error and traceback, so
+    it alone goes to dead letters and the rest of the batch goes on."""
+    articles: list[Article] = []
+    failures: list[tuple[RawEntry, Exception, str]] = []
+    for entry in entries:
+        try:
+            articles.append(parse_entry(entry, taxonomy, thresholds))
+        except Exception as exc:  # one poison entry (bad input, a crashing page) must not cost the others
+            failures.append((entry, exc, traceback.format_exc()))
+    return articles, failures

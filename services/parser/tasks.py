@@ -6,12 +6,13 @@ import logging
 
 from pydantic import ValidationError
 
+from services.parser.parse_entry import parse_batch as parse_many
 from services.parser.parse_entry import parse_entry as parse_one
 from services.parser.taxonomy import default_taxonomy
 from shared.celery_app import create_app, retry_options
 from shared.errors import PermanentError
 from shared.logging import log_event
-from shared.messages import RawEntry
+from shared.messages import ArticleBatch, RawEntry, RawEntryBatch
 from shared.settings import get_settings
 
 app = create_app(name="newswire-parser")
@@ -47,6 +48,31 @@ def parse_entry(message: dict) -> str | None:
         run_id=article.run_id,
     )
     return article.article_key
+
+
+@app.task(name="parser.parse_batch", bind=True, **retry_options())
+def parse_batch(self, message: dict) -> int:  # type: ignore[no-untyped-def]
+    """A poll's entries in one message; an entry that fails goes to dead letters alone, as a parse_entry."""
+    batch = RawEntryBatch.model_validate(message)
+    if (self.request.delivery_info or {}).get("redelivered"):
+        # Its last run died (a kill, or a poison entry that kills the process): run each entry alone,
+        # so only the poison is counted towards NEWSWIRE_MAX_WORKER_LOST and dead-lettered.
+        for entry in batch.entries:
+            app.send_task("parser.parse_entry", args=[entry.dump()])
+        return 0
+    settings = get_settings()
+    articles, failures = parse_many(
+        batch.entries, _taxonomy(settings.taxonomy_file), settings.classify_thresholds
+    )
+    for entry, exc, trace in failures:
+        self.give_up("parser.parse_entry", [entry.dump()], exc, trace)
+    if articles:
+        app.send_task("store.save_batch", args=[ArticleBatch(articles=articles).dump()])
+    for article in articles:
+        log_event(log, "parse.done", feed_id=article.feed_id, entry_key=article.entry_key,
+                  labels=",".join(article.labels) or "-", date_flag=article.date_flag,
+                  run_id=article.run_id)  # fmt: skip
+    return len(articles)
 
 
 def _taxonomy(path: object) -> object:

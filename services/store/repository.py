@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -11,13 +12,14 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.store import dedup
 from services.store.entities import replace_entities
 from services.store.models import Article, ArticleLabel, ArticleRevision, Source
 from shared import messages, metrics
-from shared.database import make_engine, upgrade
+from shared.database import is_transient, make_engine, upgrade
 from shared.settings import Settings
 from shared.urls import url_key
 
@@ -229,3 +231,31 @@ def count_by_label_since(session: Session, since: datetime) -> dict[str, int]:
     counts = {label: n for label, n in rows}
     counts["all"] = session.scalar(select(func.count()).where(Article.first_seen_at >= since)) or 0
     return counts
+
+
+def save_batch(
+    session: Session, articles: list[messages.Article], now: datetime | None = None
+) -> tuple[list[tuple[messages.Article, UpsertResult]], list[tuple[messages.Article, Exception, str]]]:
+    """Upsert a batch in one transaction, each article in its own savepoint: one the database refuses is
+    rolled back alone and returned with its error; an error that may pass (database down or locked)
+    fails the whole batch, which is retried (every upsert is idempotent)."""
+    saved: list[tuple[messages.Article, UpsertResult]] = []
+    refused: list[tuple[messages.Article, Exception, str]] = []
+    for article in articles:
+        try:
+            with session.begin_nested():
+                saved.append((article, upsert_article(session, article, now)))
+        except Exception as exc:
+            if isinstance(exc, SQLAlchemyError) and is_transient(exc):
+                raise
+            refused.append((article, exc, traceback.format_exc()))
+    return saved, refused
+
+
+def receipt(article: messages.Article, result: UpsertResult) -> messages.EntryStored:
+    """What the fetcher hears once the article is committed."""
+    return messages.EntryStored(
+        feed_id=article.feed_id, entry_key=article.entry_key, content_hash=article.content_hash,
+        stored_hash=result.content_hash, outcome=result.outcome, article_id=result.article_id,
+        run_id=article.run_id,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from services.store import repository
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
 from shared.logging import log_event
-from shared.messages import Article, EntryStored
+from shared.messages import Article, ArticleBatch, StoredBatch
 from shared.redis_client import broker
 from shared.settings import get_settings
 
@@ -28,16 +28,7 @@ def save_article(message: dict) -> int:
     article = Article.model_validate(message)
     with transient_db_errors(), _sessions().begin() as session:
         result = repository.upsert_article(session, article)
-    receipt = EntryStored(
-        feed_id=article.feed_id,
-        entry_key=article.entry_key,
-        content_hash=article.content_hash,
-        stored_hash=result.content_hash,
-        outcome=result.outcome,
-        article_id=result.article_id,
-        run_id=article.run_id,
-    )
-    app.send_task("fetcher.entry_stored", args=[receipt.dump()])
+    app.send_task("fetcher.entry_stored", args=[repository.receipt(article, result).dump()])
     repository.count_save(broker(), result, article.labels)
     log_event(
         log,
@@ -49,3 +40,28 @@ def save_article(message: dict) -> int:
         run_id=article.run_id,
     )
     return result.article_id
+
+
+@app.task(name="store.save_batch", bind=True, **retry_options())
+def save_batch(self, message: dict) -> int:  # type: ignore[no-untyped-def]
+    """A parsed batch in one transaction; an article the database refuses goes to dead letters alone."""
+    batch = ArticleBatch.model_validate(message)
+    if (self.request.delivery_info or {}).get("redelivered"):  # its last run died: one by one now
+        for article in batch.articles:
+            app.send_task("store.save_article", args=[article.dump()])
+        return 0
+    with transient_db_errors(), _sessions().begin() as session:
+        saved, refused = repository.save_batch(session, batch.articles)
+    for article, exc, trace in refused:
+        self.give_up("store.save_article", [article.dump()], exc, trace)
+    if saved:
+        receipts = StoredBatch(receipts=[repository.receipt(article, result) for article, result in saved])
+        app.send_task("fetcher.batch_stored", args=[receipts.dump()])
+    counts = broker().pipeline(transaction=False)
+    for article, result in saved:
+        repository.count_save(counts, result, article.labels)
+        log_event(log, "article.saved", feed_id=article.feed_id, article_id=result.article_id,
+                  outcome=result.outcome, labels=",".join(article.labels) or "-",
+                  run_id=article.run_id)  # fmt: skip
+    counts.execute()
+    return len(saved)

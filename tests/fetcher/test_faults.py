@@ -46,7 +46,7 @@ class Poller:
             return registry.add_feed(session, url, "Feed", interval).id
 
     def poll(self, feed_id: int, transport: httpx.BaseTransport | None = None) -> tuple[PollOutcome, Feed]:
-        outbox = Outbox(to_parser=self.sent.append, to_page_fetch=self.pages.append)
+        outbox = Outbox(to_parser=self.sent.extend, to_page_fetch=self.pages.append)
         outcome = poll_feed(self.sessions, feed_id, self.settings, outbox, transport=transport,  # type: ignore[arg-type]
                             limiter=self.limiter)  # fmt: skip
         with self.sessions() as session:  # type: ignore[operator]
