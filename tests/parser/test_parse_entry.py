@@ -5,7 +5,7 @@ import pytest
 
 from services.fetcher.article_page import compress_html
 from services.fetcher.feed_parse import parse_feed
-from services.parser.parse_entry import parse_entry
+from services.parser.parse_entry import parse_batch, parse_entry
 from shared.errors import PermanentError
 from shared.messages import RawEntry
 
@@ -105,3 +105,13 @@ def test_unchanged_page_asks_the_store_to_keep_its_text() -> None:
 def test_corrupt_page_payload_is_not_fatal() -> None:
     article = parse_entry(_summary_entry(page_html_z="!!not base64!!"))
     assert article.text_source == "feed" and article.text_flag == "page not used: no article text found on it"
+
+
+def test_a_batch_parses_each_entry_on_its_own() -> None:
+    good = RawEntry(feed_id=1, feed_url="u", source="Azernews", entry_key="a", content_hash="a",
+                    fetched_at="2026-11-27T10:00:00Z", title="Defense ministers meet")  # fmt: skip
+    empty = good.model_copy(update={"entry_key": "b", "title": "", "summary_html": "<script>x()</script>"})
+    articles, failures = parse_batch([good, empty, good.model_copy(update={"entry_key": "c"})])
+    assert [a.entry_key for a in articles] == ["a", "c"]
+    [(entry, exc, trace)] = failures
+    assert entry.entry_key == "b" and "no title and no text" in str(exc) and "PermanentError" in trace

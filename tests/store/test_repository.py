@@ -113,3 +113,34 @@ def test_unchanged_page_keeps_its_text_while_the_feed_fields_update(sessions) ->
         assert (row.text, row.text_source, row.title) == (
             "Long text from the article page.", "page", "Ministers meet (updated)"
         )  # fmt: skip
+
+
+def test_a_batch_is_one_transaction_and_a_repeat_changes_nothing(sessions) -> None:  # type: ignore[no-untyped-def]
+    batch = [make(f"feed:1:guid:{i}", text=f"Defense ministers met, meeting {i}.") for i in range(5)]
+    with sessions.begin() as session:
+        saved, refused = repository.save_batch(session, batch)
+    assert [r.outcome for _, r in saved] == ["inserted"] * 5 and refused == []
+    with sessions.begin() as session:  # the same batch redelivered
+        again, _ = repository.save_batch(session, batch)
+    assert [r.outcome for _, r in again] == ["unchanged"] * 5
+    assert [r.article_id for _, r in again] == [r.article_id for _, r in saved]
+    with sessions() as session:
+        assert repository.count_articles(session) == 5
+
+
+def test_an_article_the_database_refuses_costs_only_itself(postgres_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path, database_url=postgres_url)
+    repository.ensure_schema(settings)
+    sessions = repository.session_factory(settings)
+    long_url = "http://127.0.0.1/" + "%D0%B0" * 400  # 2,417 chars: over the 2,048 of the url column
+    batch = [make("feed:1:guid:a"), make("feed:1:guid:b", url=long_url), make("feed:1:guid:c", text="Other.")]
+    try:
+        with sessions.begin() as session:
+            saved, refused = repository.save_batch(session, batch)
+        assert [a.entry_key for a, _ in saved] == ["feed:1:guid:a", "feed:1:guid:c"]
+        [(article, exc, trace)] = refused
+        assert article.entry_key == "feed:1:guid:b" and "value too long" in str(exc) and "Traceback" in trace
+        with sessions() as session:
+            assert repository.count_articles(session) == 2
+    finally:
+        repository.engine_for.cache_clear()
