@@ -39,7 +39,7 @@ def make_feed(
 
     full=True carries the whole story in content:encoded (no page fetch); False only a one-line summary,
     so the fetcher fetches the article page behind the link."""
-    base = datetime(2026, 11, 1, tzinfo=UTC)
+    day0 = datetime(2026, 11, 1, tzinfo=UTC)
     items = []
     for i in entries:
         story = texts[(feed * 7919 + i) % len(texts)]
@@ -48,7 +48,7 @@ def make_feed(
         items.append(
             f"<item><title>{escape(story['title'][:150])} ({feed}-{i})</title>"
             f"<link>{base}/f{feed}/{i}.html</link><guid>bench-{feed}-{i}</guid>"
-            f"<pubDate>{format_datetime(base + timedelta(minutes=i))}</pubDate>"
+            f"<pubDate>{format_datetime(day0 + timedelta(minutes=i))}</pubDate>"
             f"<description>{escape(story['text'][:160])}</description>{body}</item>"
         )
     channel = f"<channel><title>Bench {feed}</title><link>http://127.0.0.1/</link>{''.join(items)}</channel>"
