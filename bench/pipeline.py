@@ -88,8 +88,8 @@ def sequential_floor(server: FeedServer, feeds: int, database_url: str | None, w
             got = fetch(client, url, max_bytes=settings.http_max_body_bytes, total_timeout=60)
             for e in parse_feed(got.body, got.headers, url).entries:
                 raw = RawEntry(
-                    feed_id=n + 1, feed_url=url, source=f"Bench {n}", entry_key=e.key, guid=e.guid, link=e.link,
-                    title=e.title, summary_html=e.summary_html, content_html=e.content_html,
+                    feed_id=n + 1, feed_url=url, source=f"Bench {n}", entry_key=e.key, guid=e.guid,
+                    link=e.link, title=e.title, summary_html=e.summary_html, content_html=e.content_html,
                     published_raw=e.published_raw, content_hash=e.content_hash, fetched_at=datetime.now(UTC),
                 )  # fmt: skip
                 if pages:

@@ -1,7 +1,8 @@
 """Benchmark: what re-polling unchanged feeds costs. 1,000 feeds on a loopback server are polled once
 (all new), then again while they answer 304 Not Modified, then again with a changed ETag but the same
-entries (fingerprints decide). Per pass: HTTP requests made, tasks run per task type (from newswire's
-own metrics in Redis; goal: 0 parse tasks), CPU seconds of the whole process tree, wall time.
+entries (fingerprints decide). Per pass: HTTP requests made, tasks run per task type (parse and store
+count batch and single-entry tasks; from newswire's own metrics in Redis; goal: 0 parse tasks), CPU
+seconds of the whole process tree, wall time, and the cost per feed beyond a one-feed baseline run.
 
 Usage: .venv/bin/python bench/polling.py [--feeds 1000] [--per-feed 3]
 Prints figures; asserts nothing."""
@@ -35,6 +36,10 @@ def task_counts(client: redis.Redis) -> dict[str, int]:
     return counts
 
 
+def _sum(ran: dict[str, int], *tasks: str) -> int:
+    return sum(ran.get(task, 0) for task in tasks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
@@ -51,8 +56,14 @@ def main() -> None:
             bodies = [make_feed(f, range(args.per_feed), texts) for f in range(args.feeds)]
             for f, body in enumerate(bodies):
                 server.routes[f"/feed/{f}.xml"] = Route(body)
-            idle = run_once(workdir, env, expect_feeds=False)
-            add_feeds(workdir, env, [server.url(f"/feed/{f}.xml") for f in range(args.feeds)])
+            # Baseline: the same run with one feed answering 304 (start-up, one poll, shutdown).
+            solo = workdir / "solo"
+            solo.mkdir()
+            add_feeds(solo, env, [server.url("/feed/0.xml")])
+            run_once(solo, env)
+            idle = run_once(solo, env)
+            urls = [server.url(f"/feed/{f}.xml") for f in range(args.feeds)]
+            add_feeds(workdir, env, urls, fulltext="summary")
             print(f"{args.feeds} feeds x {args.per_feed} real stories on a loopback server; "
                   "each pass is one `newswire run --once`")  # fmt: skip
             print(f"{'pass':<44}{'requests':>9}{'304s':>6}{'poll':>6}{'parse':>7}{'store':>7}"
@@ -73,13 +84,14 @@ def main() -> None:
                 after = task_counts(client)
                 ran = {k: after.get(k, 0) - before.get(k, 0) for k in after}
                 made, not_modified = len(server.requests) - requests, server.not_modified - not_modified
-                print(f"{label:<44}{made:>9}{not_modified:>6}"
-                      f"{ran.get('fetcher.poll_feed', 0):>6}{ran.get('parser.parse_entry', 0):>7}"
-                      f"{ran.get('store.save_article', 0):>7}{ran.get('fetcher.entry_stored', 0):>9}"
+                parses = _sum(ran, "parser.parse_batch", "parser.parse_entry")
+                print(f"{label:<44}{made:>9}{not_modified:>6}{ran.get('fetcher.poll_feed', 0):>6}{parses:>7}"
+                      f"{_sum(ran, 'store.save_batch', 'store.save_article'):>7}"
+                      f"{_sum(ran, 'fetcher.batch_stored', 'fetcher.entry_stored'):>9}"
                       f"{run.cpu:>7.1f}{run.wall:>7.1f}", flush=True)  # fmt: skip
                 costs.append((run.cpu - idle.cpu, run.wall - idle.wall))
             print(
-                f"start and stop of the workers alone (no feeds): {idle.cpu:.1f} CPU s, "
+                f"baseline, one feed answering 304 (start-up, one poll, shutdown): {idle.cpu:.1f} CPU s, "
                 f"{idle.wall:.1f} s wall"
             )
             for (label, _), (cpu, wall) in zip(passes, costs, strict=True):
