@@ -121,6 +121,13 @@ class EntryStored(Message):
     run_id: str | None = None
 
 
+class PageRequestBatch(Message):
+    """Several entries of one poll whose article pages the fetcher fetches in one task."""
+
+    v: Literal[1] = 1
+    requests: list[PageRequest] = Field(min_length=1)
+
+
 class ArticleBatch(Message):
     """The articles of one parsed batch, stored in one transaction."""
 

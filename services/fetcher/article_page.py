@@ -11,6 +11,7 @@ import httpx
 from services.fetcher.conditional_get import FetchError, fetch
 from services.fetcher.politeness import HostLimiter
 from services.fetcher.robots import RobotsCache
+from shared.errors import TransientError
 from shared.logging import log_event
 from shared.messages import PageRequest, RawEntry
 from shared.settings import Settings
@@ -59,3 +60,23 @@ def attach_page(
     return entry.model_copy(
         update={"page_url": result.url, "page_html_z": compress_html(result.body)}
     ), validators
+
+
+def attach_pages(
+    client: httpx.Client,
+    requests: list[PageRequest],
+    settings: Settings,
+    *,
+    limiter: HostLimiter | None = None,
+    robots: RobotsCache | None = None,
+) -> tuple[list[tuple[RawEntry, tuple[str | None, str | None] | None]], list[PageRequest]]:
+    """attach_page for each request of a batch; a page that must wait (its host is busy, a TransientError)
+    is handed back to be fetched on its own later, so the others need not wait with it."""
+    done: list[tuple[RawEntry, tuple[str | None, str | None] | None]] = []
+    later: list[PageRequest] = []
+    for request in requests:
+        try:
+            done.append(attach_page(client, request, settings, limiter=limiter, robots=robots))
+        except TransientError:
+            later.append(request)
+    return done, later

@@ -25,6 +25,9 @@ from shared.messages import PageRequest, RawEntry
 from shared.settings import Settings
 
 log = logging.getLogger("newswire.fetcher")
+# Pages per fetch message: pages are slow (up to NEWSWIRE_HTTP_TOTAL_TIMEOUT each), and five of them stay
+# well inside a task's time limit while sharing the bus's cost per message.
+PAGE_BATCH = 5
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class Outbox:
     """Where a poll sends entries: straight to the parser (in batches), or first to the article-page fetch."""
 
     to_parser: Callable[[list[RawEntry]], None]
-    to_page_fetch: Callable[[PageRequest], None]
+    to_page_fetch: Callable[[list[PageRequest]], None]
 
 
 @dataclass
@@ -142,6 +145,7 @@ def _send_entries(session, feed, parsed, settings, outbox, outcome, now, run_id)
     states = ledger.load_states(session, feed.id, list(entries))
     outcome.seen = len(entries)
     to_parse: list[RawEntry] = []
+    to_fetch: list[PageRequest] = []
     sent: list[tuple[EntryState | None, str, str]] = []
     for key, entry in entries.items():
         state = states.get(key)
@@ -168,13 +172,8 @@ def _send_entries(session, feed, parsed, settings, outbox, outcome, now, run_id)
             run_id=run_id,
         )
         if entry.link and wants_page(feed.fulltext, entry.content_html or entry.summary_html, settings):
-            outbox.to_page_fetch(
-                PageRequest(
-                    entry=raw,
-                    etag=state.page_etag if state else None,
-                    last_modified=state.page_last_modified if state else None,
-                )
-            )
+            etag, modified = (state.page_etag, state.page_last_modified) if state else (None, None)
+            to_fetch.append(PageRequest(entry=raw, etag=etag, last_modified=modified))
         else:
             to_parse.append(raw)
         sent.append((state, key, entry.content_hash))
@@ -185,6 +184,8 @@ def _send_entries(session, feed, parsed, settings, outbox, outcome, now, run_id)
     size = max(1, settings.batch_size)
     for start in range(0, len(to_parse), size):
         outbox.to_parser(to_parse[start : start + size])
+    for start in range(0, len(to_fetch), PAGE_BATCH):
+        outbox.to_page_fetch(to_fetch[start : start + PAGE_BATCH])
     for state, key, content_hash in sent:
         ledger.record_sent(session, state, feed.id, key, content_hash, now, run_id)
 

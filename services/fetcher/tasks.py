@@ -6,7 +6,7 @@ import logging
 from datetime import UTC, datetime
 
 from services.fetcher import ledger, registry, runtime, schedule
-from services.fetcher.article_page import attach_page
+from services.fetcher.article_page import attach_page, attach_pages
 from services.fetcher.conditional_get import build_client
 from services.fetcher.network_guard import parse_networks
 from services.fetcher.poll import Outbox, count_poll
@@ -14,7 +14,15 @@ from services.fetcher.poll import poll_feed as poll_one
 from shared.celery_app import create_app, retry_options
 from shared.database import transient_db_errors
 from shared.logging import log_event
-from shared.messages import EntryFailed, EntryStored, PageRequest, PollFeed, RawEntryBatch, StoredBatch
+from shared.messages import (
+    EntryFailed,
+    EntryStored,
+    PageRequest,
+    PageRequestBatch,
+    PollFeed,
+    RawEntryBatch,
+    StoredBatch,
+)
 from shared.redis_client import broker
 from shared.settings import get_settings
 
@@ -25,7 +33,9 @@ OUTBOX = Outbox(
     to_parser=lambda entries: app.send_task(
         "parser.parse_batch", args=[RawEntryBatch(entries=entries).dump()]
     ),
-    to_page_fetch=lambda request: app.send_task("fetcher.fetch_article", args=[request.dump()]),
+    to_page_fetch=lambda requests: app.send_task(
+        "fetcher.fetch_articles", args=[PageRequestBatch(requests=requests).dump()]
+    ),
 )
 
 
@@ -70,6 +80,26 @@ def fetch_article(message: dict) -> bool:
             ledger.record_page_validators(session, entry.feed_id, entry.entry_key, *validators)
     app.send_task("parser.parse_entry", args=[entry.dump()])
     return entry.page_html_z is not None
+
+
+@app.task(name="fetcher.fetch_articles", **RETRY)
+def fetch_articles(message: dict) -> int:
+    """A poll's article pages in one task; the entries go on to the parser in one batch."""
+    batch = PageRequestBatch.model_validate(message)
+    settings = get_settings()
+    with build_client(settings, parse_networks(settings.allowed_networks)) as client:
+        done, later = attach_pages(client, batch.requests, settings, limiter=runtime.limiter(),
+                                   robots=runtime.robots())  # fmt: skip
+    for request in later:  # its host is busy: on its own, with fetch_article's retries
+        app.send_task("fetcher.fetch_article", args=[request.dump()])
+    if any(validators for _, validators in done):
+        with transient_db_errors(), runtime.sessions().begin() as session:
+            for entry, validators in done:
+                if validators is not None:
+                    ledger.record_page_validators(session, entry.feed_id, entry.entry_key, *validators)
+    if done:
+        app.send_task("parser.parse_batch", args=[RawEntryBatch(entries=[e for e, _ in done]).dump()])
+    return len(done)
 
 
 @app.task(name="fetcher.entry_stored", **RETRY)

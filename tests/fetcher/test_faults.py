@@ -46,7 +46,7 @@ class Poller:
             return registry.add_feed(session, url, "Feed", interval).id
 
     def poll(self, feed_id: int, transport: httpx.BaseTransport | None = None) -> tuple[PollOutcome, Feed]:
-        outbox = Outbox(to_parser=self.sent.extend, to_page_fetch=self.pages.append)
+        outbox = Outbox(to_parser=self.sent.extend, to_page_fetch=self.pages.extend)
         outcome = poll_feed(self.sessions, feed_id, self.settings, outbox, transport=transport,  # type: ignore[arg-type]
                             limiter=self.limiter)  # fmt: skip
         with self.sessions() as session:  # type: ignore[operator]
@@ -117,6 +117,7 @@ def test_redirect_loop_names_the_chain(poller: Poller, feed_server: FeedServer) 
     assert feed.url == a  # a failed fetch moves nothing
 
 
+@pytest.mark.security
 def test_redirect_to_a_private_address_is_refused_before_connecting(
     poller: Poller, feed_server: FeedServer
 ) -> None:
@@ -260,6 +261,7 @@ def test_tls_error_is_named(poller: Poller, tls_server: str) -> None:
 # --- bodies ------------------------------------------------------------------------------------
 
 
+@pytest.mark.security
 def test_trickling_body_is_cut_at_the_total_deadline(
     poller: Poller, feed_server: FeedServer, settings: Settings
 ) -> None:
@@ -271,6 +273,7 @@ def test_trickling_body_is_cut_at_the_total_deadline(
     assert time.monotonic() - started < 3.0
 
 
+@pytest.mark.security
 def test_endless_body_is_cut_at_the_cap(poller: Poller, feed_server: FeedServer, settings: Settings) -> None:
     poller.settings = settings.model_copy(update={"http_max_body_bytes": 1_000_000})
     feed_server.routes["/feed"] = Route(endless=True)
@@ -278,6 +281,7 @@ def test_endless_body_is_cut_at_the_cap(poller: Poller, feed_server: FeedServer,
     assert outcome.error == "body exceeds the 1000000-byte cap"
 
 
+@pytest.mark.security
 def test_gzip_bomb_is_capped_on_its_decompressed_size_with_bounded_memory(
     settings: Settings, feed_server: FeedServer
 ) -> None:

@@ -25,7 +25,9 @@ def _add(sessions, url: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def _outbox(sent: list[RawEntry]) -> Outbox:
-    return Outbox(to_parser=sent.extend, to_page_fetch=lambda request: sent.append(request.entry))
+    return Outbox(
+        to_parser=sent.extend, to_page_fetch=lambda requests: sent.extend(r.entry for r in requests)
+    )
 
 
 def _confirm(sessions, sent: list[RawEntry]) -> None:  # type: ignore[no-untyped-def]
