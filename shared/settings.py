@@ -130,6 +130,11 @@ class Settings(BaseSettings):
         "127.0.0.1", description="Address `newswire api` binds; reads need the API key unless it is loopback."
     )
     api_port: int = Field(8000, description="Port `newswire api` listens on.")
+    api_rate_limit: str = Field(
+        "120/minute",
+        description='Requests the API answers per client (its API key, else its IP), as "120/minute" or '
+        '"10/second;600/hour"; empty or 0 turns it off. /healthz, /metrics and /static are never limited.',
+    )
     public_url: str = Field(
         "http://127.0.0.1:8000", description="Base URL readers reach the API at (links in RSS/Atom exports)."
     )
@@ -144,6 +149,30 @@ class Settings(BaseSettings):
             value = [part.strip() for part in value.split(",") if part.strip()]
         for cidr in value or []:
             ipaddress.ip_network(cidr, strict=False)  # raises a clear ValueError
+        return value
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _check_rate_limit(cls, value: str) -> str:
+        """A typo must stop the API at start, not turn the limit off or refuse every request."""
+        value = value.strip()
+        if value in ("", "0"):
+            return ""
+        try:
+            from limits import parse_many  # the API's extra ships it; no other service reads this setting
+        except ImportError:
+            return value
+        try:
+            items = parse_many(value)
+        except ValueError:
+            raise ValueError(
+                f"NEWSWIRE_API_RATE_LIMIT={value!r} is not a rate limit: write e.g. 120/minute, "
+                "10/second;600/hour or 5 per 2 minutes (second … year), or 0 for none"
+            ) from None
+        if any(item.amount < 1 for item in items):
+            raise ValueError(
+                f"NEWSWIRE_API_RATE_LIMIT={value!r} would refuse every request: set 0 to turn the limit off"
+            )
         return value
 
     def model_post_init(self, __context: object) -> None:

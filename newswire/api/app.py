@@ -16,7 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from newswire.api import articles, exports
-from newswire.api.security import require_read, require_write
+from newswire.api.articles import RowId
+from newswire.api.ratelimit import RateLimit
+from newswire.api.security import refuse_nul, require_read, require_write
 from newswire.feeds_cli import feed_row
 from services.fetcher import registry
 from services.store import repository
@@ -28,6 +30,7 @@ from shared.redis_client import redis_client
 from shared.settings import get_settings
 
 STATIC = Path(__file__).with_name("static")
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 # The page loads only its own script and styles: a script smuggled into a stored article cannot run.
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")  # fmt: skip
@@ -36,10 +39,12 @@ app = FastAPI(
     title="newswire",
     description="Regional defense and diplomacy news, every story once: search, filters, exports, feeds.",
     version="1.0",
+    dependencies=[Depends(refuse_nul)],
 )
 app.include_router(articles.router)
 app.include_router(exports.router)
 app.mount("/static", StaticFiles(directory=STATIC), name="static")
+app.add_middleware(RateLimit)  # added before security_headers, so a 429 carries the headers too
 
 
 @app.middleware("http")
@@ -115,8 +120,8 @@ def feeds() -> dict[str, Any]:
 class NewFeed(BaseModel):
     """A feed to add: its URL, optionally a name, poll interval and full-text mode."""
 
-    url: str = Field(max_length=2048)
-    name: str | None = Field(None, max_length=200)
+    url: str = Field(max_length=2048, pattern=NO_NUL)
+    name: str | None = Field(None, max_length=200, pattern=NO_NUL)
     interval: str | None = Field(None, description="e.g. 15m, 1h (default NEWSWIRE_DEFAULT_POLL_INTERVAL)")
     fulltext: str = Field("auto", pattern="^(auto|summary|page)$")
 
@@ -137,7 +142,7 @@ def add_feed(new: NewFeed) -> dict[str, Any]:
 
 @app.delete("/feeds/{feed_id}", status_code=204, summary="Remove a feed (API key)",
             dependencies=[Depends(require_write)])  # fmt: skip
-def remove_feed(feed_id: int) -> Response:
+def remove_feed(feed_id: RowId) -> Response:
     """Stops polling it; stored articles stay."""
     settings = get_settings()
     with registry.session_factory(settings).begin() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -46,6 +47,12 @@ def _rows(query: ArticleQuery) -> Iterator[dict[str, Any]]:
         yield from iter_export_rows(session, query)
 
 
+def _started(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The first row read before the answer starts: a filter that cannot run is a 422, not a cut stream."""
+    first = next(rows, None)
+    return itertools.chain([] if first is None else [first], rows)
+
+
 def csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     """CSV text, a header then one line per row; labels and countries as ;-joined lists."""
     buffer = io.StringIO()
@@ -70,13 +77,15 @@ def ndjson_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 def export_csv(query: Annotated[ArticleQuery, Query()]) -> StreamingResponse:
     """All matches, newest first; limit and cursor are ignored."""
     headers = {"Content-Disposition": 'attachment; filename="articles.csv"'}
-    return StreamingResponse(csv_lines(_rows(query)), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(
+        csv_lines(_started(_rows(query))), media_type="text/csv; charset=utf-8", headers=headers
+    )
 
 
 @router.get("/articles.ndjson", summary="Every article of a query as JSON lines (streamed)")
 def export_ndjson(query: Annotated[ArticleQuery, Query()]) -> StreamingResponse:
     """All matches, newest first; limit and cursor are ignored."""
-    return StreamingResponse(ndjson_lines(_rows(query)), media_type="application/x-ndjson")
+    return StreamingResponse(ndjson_lines(_started(_rows(query))), media_type="application/x-ndjson")
 
 
 def _feed_items(query: ArticleQuery) -> tuple[list[Article], str]:

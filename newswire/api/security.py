@@ -1,6 +1,6 @@
 """Who may call what: reads are open on a loopback bind and need the API key when the API listens
 elsewhere; writes and admin calls always need it (issue 5). Feed readers cannot send headers, so the
-key is also accepted as ?key= on the feed and export URLs."""
+key is also accepted as ?key= on the feed and export URLs. And what no caller may send: NUL."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ def _matches(presented: str | None, expected: str) -> bool:
     return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
 
 
+def holds_the_key(presented: str | None) -> bool:
+    """Does the caller present the configured key (rate limits count its holders together)?"""
+    expected = get_settings().api_key
+    return _matches(presented, expected) if expected else False
+
+
 def require_read(
     request: Request,
     x_api_key: str | None = Header(None, description="API key (needed when the API is bound off loopback)"),
@@ -54,3 +60,9 @@ def require_write(
         raise HTTPException(403, "writes are disabled until NEWSWIRE_API_KEY is set")
     if not _matches(x_api_key, expected):
         raise HTTPException(401, "this call needs the API key in the X-API-Key header")
+
+
+def refuse_nul(request: Request) -> None:
+    """PostgreSQL text cannot hold NUL (0x00): one in the URL is the caller's error (422), not a 500."""
+    if "\x00" in request.url.path or any("\x00" in v for _, v in request.query_params.multi_items()):
+        raise HTTPException(422, "parameters may not contain NUL (0x00) characters")

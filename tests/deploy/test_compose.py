@@ -103,6 +103,7 @@ def test_redis_keeps_queued_work_and_never_evicts() -> None:
     assert "pg_isready" in " ".join(SERVICES["postgres"]["healthcheck"]["test"])
 
 
+@pytest.mark.security
 def test_only_api_and_flower_are_published_and_only_on_loopback() -> None:
     published = {name: s["ports"] for name, s in SERVICES.items() if "ports" in s}
     assert published == {"api": ["127.0.0.1:8000:8000"], "flower": ["127.0.0.1:5555:5555"]}
@@ -115,10 +116,34 @@ def test_environment_names_are_real_settings() -> None:
     assert used <= known, used - known
 
 
+@pytest.mark.security
 def test_secrets_have_no_default_and_fail_fast() -> None:
     for secret in ("POSTGRES_PASSWORD", "FLOWER_BASIC_AUTH", "NEWSWIRE_API_KEY"):
         assert f"${{{secret}:?" in COMPOSE_TEXT, secret
         assert re.search(rf"^{secret}=$", (ROOT / ".env.example").read_text(), re.MULTILINE), secret
+
+
+@pytest.mark.security
+def test_flower_cannot_start_without_basic_auth() -> None:
+    """Flower reads FLOWER_BASIC_AUTH itself (its FLOWER_ environment options); `:?` makes compose refuse
+    to start without it, and nothing on the command line or in the environment opens its API."""
+    from flower.command import ENV_VAR_PREFIX
+
+    flower = SERVICES["flower"]
+    assert ENV_VAR_PREFIX == "FLOWER_"
+    assert re.fullmatch(r"\$\{FLOWER_BASIC_AUTH:\?[^}]+\}", flower["environment"]["FLOWER_BASIC_AUTH"])
+    assert not [name for name in flower["environment"] if "UNAUTHENTICATED" in name.upper()]
+    assert not [arg for arg in flower["command"] if "auth" in arg.lower()]  # no override, no credential
+
+
+@pytest.mark.security
+def test_api_rate_limit_is_set_with_a_valid_default() -> None:
+    """Operators can change it from .env; the default compose falls back to is a limit the API accepts."""
+    value = SERVICES["api"]["environment"]["NEWSWIRE_API_RATE_LIMIT"]
+    match = re.fullmatch(r"\$\{NEWSWIRE_API_RATE_LIMIT:-([^}]+)\}", value)
+    assert match, value
+    default = Settings.model_fields["api_rate_limit"].default
+    assert Settings(api_rate_limit=match.group(1)).api_rate_limit == default
 
 
 def test_workers_shut_down_warm_and_prove_they_consume() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.security
 ROOT = Path(__file__).resolve().parents[2]
 GUARDED = [
     "tests/fetcher/test_network_guard.py",

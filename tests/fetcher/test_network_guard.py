@@ -9,6 +9,7 @@ from services.fetcher.network_guard import BlockedAddress, GuardedBackend, check
 from shared.settings import Settings
 from tests.support.feed_server import FeedServer, Route
 
+pytestmark = pytest.mark.security
 LOOPBACK = parse_networks(["127.0.0.0/8", "::1/128"])
 
 REFUSED = [

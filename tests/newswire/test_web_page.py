@@ -28,7 +28,7 @@ try:
 except ImportError:  # the test extra installs it; without it the test fails and says so
     sync_playwright = None
 
-pytestmark = [pytest.mark.integration, pytest.mark.e2e]
+pytestmark = [pytest.mark.integration, pytest.mark.e2e, pytest.mark.security]  # hostile entry
 filled = test_api.filled  # the sample site through the real pipeline, on SQLite and on PostgreSQL
 
 CHROMIUM = Path("/usr/bin/chromium")
