@@ -28,6 +28,7 @@ def main() -> None:
     parser.add_argument("--backend", default="sqlite", choices=["sqlite", "postgres"])
     parser.add_argument("--feeds", type=int, default=50)
     parser.add_argument("--batch", type=int, default=20, help="NEWSWIRE_BATCH_SIZE")
+    parser.add_argument("--pg-analyze-every", type=float, default=0, help="see bench/pipeline.py")
     args = parser.parse_args()
     print(f"{'entries':>8}{'entries/s':>10}{'CPU ms/entry':>13}{'p50 s':>7}{'p95 s':>7}{'DB MiB':>8}"
           "  peak RSS MiB (largest process x count)")  # fmt: skip
@@ -36,7 +37,8 @@ def main() -> None:
         broker.start()
         try:
             for size in (int(s) for s in args.sizes.split(",")):
-                run_args = argparse.Namespace(feeds=args.feeds, entries=size, pages=False, batch=args.batch)
+                run_args = argparse.Namespace(feeds=args.feeds, entries=size, pages=False, batch=args.batch,
+                                              pg_analyze_every=args.pg_analyze_every)  # fmt: skip
                 workdir = Path(tmp) / f"run-{size}"
                 workdir.mkdir()
                 with postgres_database() if args.backend == "postgres" else nullcontext(None) as url:

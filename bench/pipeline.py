@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import threading
 import time
 from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
@@ -117,6 +118,31 @@ def commit_latencies(database_url: str | None, workdir: Path, first_request_wall
     return [t.timestamp() - first_request_wall for t in seen]
 
 
+class Analyzer:
+    """ANALYZE the PostgreSQL database every few seconds during a run: stands in for autovacuum's analyze
+    on a server where autovacuum is off (as on the benchmark machine); no-op for SQLite or 0."""
+
+    def __init__(self, url: str | None, every: float) -> None:
+        self.url, self.every, self.stop = url, every, threading.Event()
+
+    def __enter__(self) -> Analyzer:
+        if self.url and self.every:
+            threading.Thread(target=self._run, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+
+    def _run(self) -> None:
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(self.url, isolation_level="AUTOCOMMIT")
+        while not self.stop.wait(self.every):
+            with engine.connect() as conn:
+                conn.execute(sa.text("ANALYZE"))
+        engine.dispose()
+
+
 def one_run(redis: EmbeddedRedis, database_url: str | None, workers: int, args: argparse.Namespace,
             workdir: Path) -> tuple[OnceRun, list[float]]:  # fmt: skip
     """A fresh broker db, database and feed set; one `run --once`; its latencies."""
@@ -129,7 +155,8 @@ def one_run(redis: EmbeddedRedis, database_url: str | None, workers: int, args: 
         urls = [server.url(f"/feed/{f}.xml") for f in range(args.feeds)]
         add_feeds(workdir, env, urls, fulltext="page" if args.pages else "summary")
         offset = time.time() - time.monotonic()
-        run = run_once(workdir, env)
+        with Analyzer(database_url, args.pg_analyze_every):
+            run = run_once(workdir, env)
         first_request = min(server.starts) + offset
     return run, commit_latencies(database_url, workdir, first_request)
 
@@ -143,6 +170,8 @@ def main() -> None:
     parser.add_argument("--pages", action="store_true", help="summary-only feeds: fetch every article page")
     parser.add_argument("--chains", type=int, default=3000, help="chains for the no-op ceiling")
     parser.add_argument("--batch", type=int, default=20, help="NEWSWIRE_BATCH_SIZE for the runs")
+    parser.add_argument("--pg-analyze-every", type=float, default=0,
+                        help="seconds between ANALYZEs on PostgreSQL (autovacuum's stand-in)")  # fmt: skip
     args = parser.parse_args()
     workers = [int(w) for w in args.workers.split(",")]
     backends = args.backends.split(",")

@@ -106,7 +106,7 @@ def find_articles(session: Session, query: ArticleQuery) -> Page:
     """The articles matching every filter: newest first (keyset cursor) or by relevance (offset cursor)."""
     dialect = session.get_bind().dialect.name
     if query.sort == "relevance":
-        offset = int(_decode(query.cursor, 1)[0]) if query.cursor else 0
+        offset = _offset_cursor(query.cursor) if query.cursor else 0
         q, fts = query.q or "", fts5_query(query.q or "") if dialect != "postgresql" else None
         rows = (
             fulltext.windowed_ranking(session, q, fts, dialect, offset, query.limit)
@@ -121,8 +121,7 @@ def find_articles(session: Session, query: ArticleQuery) -> Page:
     else:
         after = None
         if query.cursor:
-            when, last_id = _decode(query.cursor, 2)
-            after = (datetime.fromisoformat(when), int(last_id))
+            after = _keyset_cursor(query.cursor)
         rows = None
         if query.q and dialect == "postgresql":
             others = _filtered(select(Article), query.model_copy(update={"q": None}), dialect)
@@ -346,6 +345,31 @@ def _like(value: str) -> str:
 
 def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+MAX_OFFSET = 1_000_000  # relevance pages past this are not a reader's (and OFFSET must fit a bigint)
+
+
+def _offset_cursor(cursor: str) -> int:
+    """The relevance cursor: a row offset this API gave out, checked, since a forged one reaches OFFSET."""
+    [offset] = _decode(cursor, 1)
+    if type(offset) is not int or not 0 <= offset <= MAX_OFFSET:
+        raise QueryError("cursor is not one this API gave out")
+    return offset
+
+
+def _keyset_cursor(cursor: str) -> tuple[datetime, int]:
+    """The date cursor: (published_at, id) of the last row shown, checked before it reaches SQL."""
+    when, last_id = _decode(cursor, 2)
+    if not isinstance(when, str) or type(last_id) is not int or not 0 <= last_id < 2**63:
+        raise QueryError("cursor is not one this API gave out")
+    try:
+        after = datetime.fromisoformat(when)
+    except ValueError:
+        raise QueryError("cursor is not one this API gave out") from None
+    if after.tzinfo is None:
+        raise QueryError("cursor is not one this API gave out")
+    return after, last_id
 
 
 def _decode(cursor: str, length: int) -> list[Any]:
