@@ -21,6 +21,7 @@ from shared.celery_app import create_app
 from shared.messages import PollFeed
 from shared.settings import Settings
 from tests.support.feed_server import FeedServer, Route
+from tests.support.system import running
 
 pytestmark = pytest.mark.chaos
 FEEDS, PER_FEED = 20, 100
@@ -47,19 +48,15 @@ def burst(
         "redis_url": redis_url, "visibility_timeout": 8, "unacked_sweep_seconds": 1, "retry_backoff_max": 4,
         "stall_seconds": 30, "resend_after_seconds": 20,
     })  # fmt: skip
-    supervisor = Supervisor(settings, once=True, quiet_children=True)
-    supervisor.start()
-    with registry.session_factory(settings).begin() as session:
-        for n in range(FEEDS):
-            feed_server.routes[f"/feed/{n}"] = Route(_feed(n))
-            registry.add_feed(session, feed_server.url(f"/feed/{n}"), f"Feed {n}", 600, fulltext="summary")
-    _poll_all(settings)
-    try:
+    with running(settings) as supervisor:
+        with registry.session_factory(settings).begin() as session:
+            for n in range(FEEDS):
+                feed_server.routes[f"/feed/{n}"] = Route(_feed(n))
+                registry.add_feed(
+                    session, feed_server.url(f"/feed/{n}"), f"Feed {n}", 600, fulltext="summary"
+                )
+        _poll_all(settings)
         yield supervisor
-    finally:
-        supervisor.stop()
-        repository.engine_for.cache_clear()
-        registry.engine_for.cache_clear()
 
 
 def _poll_all(settings: Settings) -> None:

@@ -17,6 +17,7 @@ from services.store.models import Article
 from shared.settings import Settings
 from tests.chaos.test_crashes import BODY, _poll_all, _stored, _wait_for
 from tests.support.feed_server import FeedServer, Route
+from tests.support.system import running
 
 pytestmark = pytest.mark.chaos
 STORIES = 100
@@ -37,19 +38,13 @@ def two_feeds(
 ) -> Iterator[Supervisor]:
     """Two feeds listing the same 100 stories, polled at the same moment."""
     settings = settings.model_copy(update={"redis_url": redis_url, "database_url": database_url})
-    supervisor = Supervisor(settings, once=True, quiet_children=True)
-    supervisor.start()
-    with registry.session_factory(settings).begin() as session:
-        for name, suffix in (("main", ""), ("regional", "?utm_source=rss&utm_medium=feed")):
-            feed_server.routes[f"/{name}"] = Route(_feed(name, suffix))
-            registry.add_feed(session, feed_server.url(f"/{name}"), name, 600, fulltext="summary")
-    _poll_all(settings)
-    try:
+    with running(settings) as supervisor:
+        with registry.session_factory(settings).begin() as session:
+            for name, suffix in (("main", ""), ("regional", "?utm_source=rss&utm_medium=feed")):
+                feed_server.routes[f"/{name}"] = Route(_feed(name, suffix))
+                registry.add_feed(session, feed_server.url(f"/{name}"), name, 600, fulltext="summary")
+        _poll_all(settings)
         yield supervisor
-    finally:
-        supervisor.stop()
-        repository.engine_for.cache_clear()
-        registry.engine_for.cache_clear()
 
 
 def test_the_same_story_through_two_feeds_is_one_row(two_feeds: Supervisor) -> None:

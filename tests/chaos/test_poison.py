@@ -26,6 +26,7 @@ from shared.messages import RawEntry
 from shared.settings import Settings
 from tests.chaos.test_crashes import BODY, FEEDS, PER_FEED, TOTAL, _child, _poll_all, _stored, _wait_for
 from tests.support.feed_server import FeedServer, Route
+from tests.support.system import running
 
 pytestmark = pytest.mark.chaos
 PAGE_FEED, NUL_FEED, LONG_URL_FEED = 0, 1, 2
@@ -74,22 +75,16 @@ def poison_burst(  # type: ignore[no-untyped-def]
         "unacked_sweep_seconds": 1, "retry_backoff_max": 4, "retry_for_seconds": 20, "stall_seconds": 60,
         "resend_after_seconds": 20, "host_min_delay_seconds": 0.02,
     })  # fmt: skip
-    supervisor = Supervisor(settings, once=True, quiet_children=True)
-    supervisor.start()
-    with registry.session_factory(settings).begin() as session:
-        for i in range(PER_FEED):
-            feed_server.routes[f"/page/{i}"] = Route(_page(i), content_type="text/html; charset=utf-8")
-        for n in range(FEEDS):
-            feed_server.routes[f"/feed/{n}"] = Route(_feed(feed_server.base_url, n))
-            mode = "page" if n == PAGE_FEED else "summary"
-            registry.add_feed(session, feed_server.url(f"/feed/{n}"), f"Feed {n}", 600, fulltext=mode)
-    _poll_all(settings)
-    try:
+    with running(settings) as supervisor:
+        with registry.session_factory(settings).begin() as session:
+            for i in range(PER_FEED):
+                feed_server.routes[f"/page/{i}"] = Route(_page(i), content_type="text/html; charset=utf-8")
+            for n in range(FEEDS):
+                feed_server.routes[f"/feed/{n}"] = Route(_feed(feed_server.base_url, n))
+                mode = "page" if n == PAGE_FEED else "summary"
+                registry.add_feed(session, feed_server.url(f"/feed/{n}"), f"Feed {n}", 600, fulltext=mode)
+        _poll_all(settings)
         yield supervisor
-    finally:
-        supervisor.stop()
-        repository.engine_for.cache_clear()
-        registry.engine_for.cache_clear()
 
 
 def _feed_ids(settings: Settings) -> dict[str, int]:
@@ -156,14 +151,8 @@ def one_parser(settings: Settings, redis_url: str, broker: redis.Redis) -> Itera
     settings = settings.model_copy(
         update={"redis_url": redis_url, "parse_concurrency": 1, "max_worker_lost": 3}
     )
-    supervisor = Supervisor(settings, once=True, quiet_children=True)
-    supervisor.start()
-    try:
+    with running(settings) as supervisor:
         yield supervisor
-    finally:
-        supervisor.stop()
-        repository.engine_for.cache_clear()
-        registry.engine_for.cache_clear()
 
 
 def _kill_busy_pool_child(main: psutil.Process, cpu_seconds: float, killed: set[int]) -> None:

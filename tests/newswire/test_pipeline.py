@@ -17,6 +17,7 @@ from shared.messages import RawEntry
 from shared.settings import Settings
 from tests.support.feed_server import FeedServer
 from tests.support.sample_site import serve_sample
+from tests.support.system import running
 
 pytestmark = pytest.mark.integration
 
@@ -27,14 +28,8 @@ def system(
 ) -> Iterator[Supervisor]:
     """fetch, parse and store workers as real processes on the test Redis and database."""
     settings = settings.model_copy(update={"database_url": database_url, "redis_url": redis_url})
-    supervisor = Supervisor(settings, once=True, quiet_children=True)
-    supervisor.start()
-    try:
+    with running(settings) as supervisor:
         yield supervisor
-    finally:
-        supervisor.stop()
-        repository.engine_for.cache_clear()
-        registry.engine_for.cache_clear()
 
 
 def _wait_idle(broker: redis.Redis, timeout: float = 30) -> None:
