@@ -115,7 +115,7 @@ def _json_ld_article(tree: lxml_html.HtmlElement) -> dict[str, Any]:
     for script in tree.xpath("//script[@type='application/ld+json']"):
         try:
             data = json.loads(script.text or "", strict=False)
-        except ValueError:
+        except (ValueError, RecursionError):  # hostile nesting costs the block, not the page (issue 7)
             continue
         for item in _walk(data):
             kinds = item.get("@type")
@@ -128,13 +128,15 @@ def _json_ld_article(tree: lxml_html.HtmlElement) -> dict[str, Any]:
 
 
 def _walk(data: Any) -> Iterator[dict[str, Any]]:
-    """Every object in a JSON-LD document, through lists and @graph."""
-    if isinstance(data, list):
-        for item in data:
-            yield from _walk(item)
-    elif isinstance(data, dict):
-        yield data
-        yield from _walk(data.get("@graph", []))
+    """Every object in a JSON-LD document, through lists and @graph, in document order (no recursion)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, dict):
+            yield item
+            stack.append(item.get("@graph", []))
 
 
 def _authors(ld: dict[str, Any], meta: dict[str, str], tree: lxml_html.HtmlElement) -> list[str]:

@@ -23,6 +23,10 @@ JSON_LD = """<script type="application/ld+json">{"@context":"https://schema.org"
   "dateModified":"2019-10-29T11:30:00+04:00","author":[{"@type":"Person","name":"Rasana Gasimova"},
   {"@type":"Organization","name":"Trend"}],"image":{"@type":"ImageObject","url":"/img/a.jpg"}}]}</script>"""
 
+# Hostile pages (issue 7): nesting past Python's recursion limit must cost the block, not the article.
+DEEP_LISTS = '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000 + "</script>"
+DEEP_GRAPH = '<script type="application/ld+json">' + '{"@graph":' * 900 + "{}" + "}" * 900 + "</script>"
+
 
 @pytest.mark.parametrize(
     ("head", "body", "field", "expected"),
@@ -57,6 +61,8 @@ JSON_LD = """<script type="application/ld+json">{"@context":"https://schema.org"
                      "https://cdn.example.az/p.jpg", id="og-image"),
         pytest.param('<script type="application/ld+json">{broken</script>', "<h1>Fallback headline</h1>", "title",
                      "Fallback headline", id="broken-json-ld-skipped"),
+        pytest.param(DEEP_LISTS + JSON_LD, "", "title", "Ministers meet in Baku", id="json-ld-too-deep-skipped"),
+        pytest.param(DEEP_GRAPH + JSON_LD, "", "title", "Ministers meet in Baku", id="json-ld-graph-too-deep-skipped"),
     ],
 )  # fmt: skip
 def test_page_metadata(head: str, body: str, field: str, expected: object) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from services.fetcher.article_page import compress_html
 from services.fetcher.feed_parse import NotAFeed, parse_feed
 from services.parser.parse_entry import parse_entry
 from shared.errors import PermanentError
@@ -70,6 +71,17 @@ def test_deeply_nested_markup() -> None:
     nested = "<div>" * 50_000 + "deep text" + "</div>" * 50_000
     article = _bounded(lambda: parse_entry(_entry(title="Nested", content_html=nested)))
     assert article.title == "Nested"  # stored with whatever text survives; the worker is not stalled
+
+
+def test_deeply_nested_json_ld_in_the_page_costs_only_its_metadata() -> None:
+    deep = "[" * 200_000 + "]" * 200_000
+    page = (f'<html><head><script type="application/ld+json">{deep}</script><title>Page</title></head>'
+            "<body><article><h1>Deep page</h1>" + "<p>Defense ministers met in Baku to discuss cooperation.</p>" * 8
+            + "</article></body></html>")  # fmt: skip
+    raw = _entry(title="Deep", summary_html="<p>short</p>", page_url="https://example.az/a",
+                 page_html_z=compress_html(page.encode()))  # fmt: skip
+    article = _bounded(lambda: parse_entry(raw))
+    assert article.text_source == "page" and "Defense ministers met in Baku" in article.text
 
 
 def test_invalid_utf8_is_decoded_not_fatal() -> None:
