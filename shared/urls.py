@@ -4,6 +4,7 @@ www/m/amp hosts, AMP paths, trailing slashes, tracking parameters and parameter 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -14,6 +15,9 @@ TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "yclid", "msclkid", "mc_cid", "mc_
 # Hosts that serve the same articles as the main site: mobile and AMP mirrors.
 MIRROR_HOST = re.compile(r"^(?:www\d?|m|mobile|amp|touch)\.")
 AMP_PATH = re.compile(r"(?:/amp|\.amp)(?=/?$)|^/amp(?=/)")
+# Identity keys are indexed columns: PostgreSQL refuses a btree entry over ~2.7 kB and the key columns
+# hold 2,048. URLs have no such limit (RFC 9110 section 4.1 asks for at least 8,000 octets).
+MAX_KEY_BYTES = 2048
 
 
 def canonical_url(url: str) -> str:
@@ -45,3 +49,13 @@ def _kept_query(query: str) -> list[tuple[str, str]]:
         for key, value in parse_qsl(query, keep_blank_values=True)
         if not key.lower().startswith(TRACKING_PARAMS)
     ]
+
+
+def bounded_key(key: str) -> str:
+    """The key itself when it fits an indexed column, else its head and a SHA-256 of the whole (still one
+    key per distinct value, and every key that fitted before is unchanged)."""
+    raw = key.encode("utf-8")
+    if len(raw) <= MAX_KEY_BYTES:
+        return key
+    head = raw[: MAX_KEY_BYTES - 72].decode("utf-8", "ignore")
+    return f"{head}~sha256:{hashlib.sha256(raw).hexdigest()}"

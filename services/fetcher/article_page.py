@@ -8,7 +8,7 @@ import zlib
 
 import httpx
 
-from services.fetcher.conditional_get import FetchError, fetch
+from services.fetcher.conditional_get import FetchError, fetch, validators
 from services.fetcher.politeness import HostLimiter
 from services.fetcher.robots import RobotsCache
 from shared.errors import TransientError
@@ -53,13 +53,11 @@ def attach_page(
     except FetchError as exc:
         log_event(log, "page.failed", logging.WARNING, feed_id=entry.feed_id, url=url, reason=str(exc))
         return entry.model_copy(update={"page_error": str(exc)}), None
-    validators = (result.headers.get("etag"), result.headers.get("last-modified"))
+    kept = validators(result.headers)
     if result.not_modified:
-        return entry.model_copy(update={"page_unchanged": True, "page_url": result.url}), validators
+        return entry.model_copy(update={"page_unchanged": True, "page_url": result.url}), kept
     log_event(log, "page.fetched", feed_id=entry.feed_id, url=result.url, bytes=len(result.body))
-    return entry.model_copy(
-        update={"page_url": result.url, "page_html_z": compress_html(result.body)}
-    ), validators
+    return entry.model_copy(update={"page_url": result.url, "page_html_z": compress_html(result.body)}), kept
 
 
 def attach_pages(

@@ -6,6 +6,7 @@ import socket
 import ssl
 import time
 import zlib
+from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,6 +84,20 @@ def build_client(
             # Only what we can decode with a bounded output size (see _read_body).
             "Accept-Encoding": "gzip, deflate",
         },
+    )
+
+
+# The ledger's columns for validators. A longer one is dropped, not stored: a conditional GET only saves
+# work, and PostgreSQL refused the whole poll's transaction over one oversized header (issue 7).
+MAX_ETAG_CHARS, MAX_LAST_MODIFIED_CHARS = 1024, 200
+
+
+def validators(headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of a response, each only when it fits where it is kept (RFC 9110 §8.8)."""
+    etag, modified = headers.get("etag"), headers.get("last-modified")
+    return (
+        etag if etag and len(etag) <= MAX_ETAG_CHARS else None,
+        modified if modified and len(modified) <= MAX_LAST_MODIFIED_CHARS else None,
     )
 
 

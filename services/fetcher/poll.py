@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from services.fetcher import ledger, schedule
-from services.fetcher.conditional_get import FetchError, FetchResult, build_client, fetch
+from services.fetcher.conditional_get import FetchError, FetchResult, build_client, fetch, validators
 from services.fetcher.discovery import discover_feeds, looks_like_html
 from services.fetcher.feed_parse import NotAFeed, ParsedFeed, parse_feed
 from services.fetcher.models import EntryState, Feed, FeedURL, PollLog
@@ -76,7 +76,7 @@ def poll_feed(
         if ledger.has_lost_entries(session, feed_id, resend_before):
             etag = last_modified = None  # a 304 would hide the entries we must send again
     outcome = PollOutcome(feed_id=feed_id)
-    parsed, validators = None, (etag, last_modified)
+    parsed, kept = None, (etag, last_modified)
     try:
         with build_client(settings, parse_networks(settings.allowed_networks), transport) as client:
             result = _get(client, url, etag, last_modified, settings, limiter)
@@ -85,7 +85,7 @@ def poll_feed(
             if not result.not_modified:
                 parsed, result = _parse_or_discover(client, result, settings, limiter, outcome)
                 # Keep validators only from a successful, parsed 200 (RFC 9110 §8.8).
-                validators = (result.headers.get("etag"), result.headers.get("last-modified"))
+                kept = validators(result.headers)
         outcome.hint_seconds.append(schedule.http_hint_seconds(result.headers))
     except FetchError as exc:
         outcome.error, outcome.http_status, outcome.retry_after = str(exc), exc.status, exc.retry_after
@@ -98,7 +98,7 @@ def poll_feed(
             raise LookupError(f"feed {feed_id} was removed during its poll")
         if parsed is not None:
             _send_entries(session, feed, parsed, settings, outbox, outcome, now, run_id)
-        feed.etag, feed.last_modified = validators
+        feed.etag, feed.last_modified = kept
         _record_health(session, feed, outcome, settings, now)
         _log_poll(session, feed, outcome, started, run_id)
     _log_outcome(feed_id, url, outcome, run_id, settings)

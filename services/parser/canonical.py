@@ -3,18 +3,18 @@ address, is one row (issue 5): its URL's identity key first, a GUID only when th
 
 from __future__ import annotations
 
-from shared.urls import canonical_url, url_key
+from shared.urls import bounded_key, canonical_url, url_key
 
 __all__ = ["article_key", "canonical_url", "url_key"]
 
 
 def article_key(feed_id: int, guid: str | None, link: str | None, entry_key: str) -> str:
-    """url:<identity of the link>, else feed + GUID, else feed + entry key."""
+    """url:<identity of the link>, else feed + GUID, else feed + entry key (bounded to fit its index)."""
     if link and link.strip() and urlsplit_ok(link):
-        return "url:" + url_key(link)
+        return bounded_key("url:" + url_key(link))
     if guid and guid.strip():
-        return f"feed:{feed_id}:guid:{guid.strip()}"
-    return f"feed:{feed_id}:key:{entry_key}"
+        return bounded_key(f"feed:{feed_id}:guid:{guid.strip()}")
+    return bounded_key(f"feed:{feed_id}:key:{entry_key}")
 
 
 def urlsplit_ok(link: str) -> bool:

@@ -20,6 +20,7 @@ from shared.messages import Article, RawEntry
 
 SUMMARY_CHARS = 400
 MAX_TITLE_CHARS = 1000  # a hostile 10 MB title must not cost the classifier minutes
+MAX_AUTHOR_CHARS = 500  # the article DB's author column; PostgreSQL refuses longer (issue 7)
 MAX_TEXT_CHARS = 1_000_000
 # What the feed wrote, cleaned of NUL; identity fields (entry_key, content_hash) go back to the fetcher as
 # they came, and the page travels compressed (lxml drops NUL when it parses it).
@@ -62,7 +63,7 @@ def parse_entry(
         text_flag=text_flag,
         keep_page_text=entry.page_unchanged,
         summary=_shorten(summary, SUMMARY_CHARS),
-        author=entry.author or (", ".join(page.authors) if page and page.authors else None),
+        author=_shorten(entry.author or ", ".join(page.authors if page else []), MAX_AUTHOR_CHARS) or None,
         authors=[entry.author] if entry.author else (page.authors if page else []),
         canonical_url=page.canonical_url if page else None,
         image_url=page.image if page else None,
@@ -119,7 +120,7 @@ def _shorten(text: str, limit: int) -> str:
     flat = " ".join(text.split())
     if len(flat) <= limit:
         return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
+    return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def parse_batch(

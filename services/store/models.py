@@ -32,8 +32,8 @@ class Article(Base):
     feed_id: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(200))
     entry_key: Mapped[str] = mapped_column(String(2048))
-    guid: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    guid: Mapped[str | None] = mapped_column(Text, nullable=True)
+    url: Mapped[str | None] = mapped_column(Text, nullable=True)
     title: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str] = mapped_column(Text)
@@ -53,8 +53,8 @@ class Article(Base):
     scores: Mapped[dict] = mapped_column(JSON, default=dict)
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     authors: Mapped[list] = mapped_column(JSON, default=list)
-    canonical_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
-    image_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    canonical_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     facts: Mapped[dict] = mapped_column(JSON, default=dict)  # countries, people, organisations, events
     source_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # sources.id

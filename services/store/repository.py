@@ -21,7 +21,7 @@ from services.store.models import Article, ArticleLabel, ArticleRevision, Source
 from shared import messages, metrics
 from shared.database import is_transient, make_engine, upgrade
 from shared.settings import Settings
-from shared.urls import url_key
+from shared.urls import bounded_key, url_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 Outcome = Literal["inserted", "updated", "unchanged", "stale"]
@@ -121,7 +121,7 @@ def _keep_revision(session: Session, row: Article, now: datetime) -> None:
 
 
 def _canonical_key(article: messages.Article) -> str | None:
-    return url_key(article.canonical_url) if article.canonical_url else None
+    return bounded_key(url_key(article.canonical_url)) if article.canonical_url else None
 
 
 def _source_id(session: Session, article: messages.Article, now: datetime) -> int:

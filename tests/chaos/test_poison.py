@@ -29,13 +29,43 @@ from tests.support.feed_server import FeedServer, Route
 from tests.support.system import running
 
 pytestmark = pytest.mark.chaos
-PAGE_FEED, NUL_FEED, LONG_URL_FEED = 0, 1, 2
-CRASHING_PAGE, NUL_ENTRY, LONG_URL_ENTRY = 13, 5, 9
-# JSON-LD nested deeper than Python's recursion limit: json.loads raises RecursionError in extraction.
+PAGE_FEED, NUL_FEED, LONG_URL_FEED, REFUSED_FEED = 0, 1, 2, 3
+CRASHING_PAGE, DEEP_PAGE, NUL_ENTRY, LONG_URL_ENTRY, REFUSED_ENTRY = 13, 14, 5, 9, 11
+# No page known to us crashes extraction any more (the last one, JSON-LD nested past the recursion limit,
+# is below as DEEP_PAGE and must now be stored). So the test brings the bug: a sitecustomize module on the
+# workers' PYTHONPATH makes extraction raise on a marked page, as an unknown library bug would.
+CRASH_MARK = "<!-- newswire-test: extraction crashes here -->"
+SITECUSTOMIZE = f"""
+import services.parser.extract as extract_module
+
+_extract = extract_module.extract
+
+
+def extract(html, url=None):
+    text = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    if {CRASH_MARK!r} in text:
+        raise RuntimeError("extraction crashed (injected by the chaos test)")
+    return _extract(html, url)
+
+
+extract_module.extract = extract
+"""
 DEEP_JSON_LD = "[" * 5000 + "]" * 5000
-# A percent-encoded Cyrillic slug: 2,100+ characters, past the article DB's 2,048 for a URL (PostgreSQL
-# enforces it, SQLite does not).
+# A percent-encoded Cyrillic slug: 2,100+ characters, past the 2,048 PostgreSQL once enforced for a URL.
 LONG_SLUG = "%D0%BC%D0%B8%D0%BD%D0%B8%D1%81%D1%82%D1%80-" * 50
+# The article the database refuses: a rule a DBA could add, enforced by PostgreSQL itself (% doubled:
+# psycopg reads placeholders even without parameters).
+REFUSING_TRIGGER = """
+CREATE FUNCTION refuse_embargoed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.title LIKE 'EMBARGOED%%' THEN
+    RAISE EXCEPTION 'embargoed story refused: %%', NEW.title USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER refuse_embargoed BEFORE INSERT OR UPDATE ON articles
+  FOR EACH ROW EXECUTE FUNCTION refuse_embargoed();
+"""
 
 
 def _item(base: str, n: int, i: int) -> str:
@@ -46,6 +76,8 @@ def _item(base: str, n: int, i: int) -> str:
         title, body = "Defense\x00 ministers meet", BODY.replace("cooperation", "coop\x00eration")
     if (n, i) == (LONG_URL_FEED, LONG_URL_ENTRY):
         link = f"http://127.0.0.1/{n}/{LONG_SLUG}"
+    if (n, i) == (REFUSED_FEED, REFUSED_ENTRY):
+        title = f"EMBARGOED {title}"
     return (
         f"<item><title>{title}</title><link>{link}</link><guid>s-{n}-{i}</guid>"
         f"<description><![CDATA[{body}]]></description></item>"
@@ -58,23 +90,38 @@ def _feed(base: str, n: int) -> bytes:
 
 
 def _page(i: int) -> bytes:
-    ld = DEEP_JSON_LD if i == CRASHING_PAGE else '{"@type": "NewsArticle", "headline": "Story"}'
+    ld = DEEP_JSON_LD if i == DEEP_PAGE else '{"@type": "NewsArticle", "headline": "Story"}'
+    mark = CRASH_MARK if i == CRASHING_PAGE else ""
     return (
         f'<html><head><title>Story {i}</title><script type="application/ld+json">{ld}</script></head>'
-        f"<body><article><h1>Story {i}</h1>{BODY}{BODY}</article></body></html>"
+        f"<body>{mark}<article><h1>Story {i}</h1>{BODY}<p>Only the article page has this paragraph.</p>"
+        "</article></body></html>"
     ).encode()
 
 
 @pytest.fixture
 def poison_burst(  # type: ignore[no-untyped-def]
-    settings: Settings, redis_url: str, broker: redis.Redis, feed_server: FeedServer, postgres_url: str
+    settings: Settings,
+    redis_url: str,
+    broker: redis.Redis,
+    feed_server: FeedServer,
+    postgres_url: str,
+    tmp_path,
+    monkeypatch,
 ) -> Iterator[Supervisor]:
-    """The chaos burst on PostgreSQL (it refuses what SQLite takes), feed 0 read from its article pages."""
+    """The chaos burst on PostgreSQL, feed 0 read from its article pages, extraction's bug and the
+    database's rule in place before the workers start."""
     settings = settings.model_copy(update={
         "redis_url": redis_url, "database_url": postgres_url, "visibility_timeout": 8,
         "unacked_sweep_seconds": 1, "retry_backoff_max": 4, "retry_for_seconds": 20, "stall_seconds": 60,
         "resend_after_seconds": 20, "host_min_delay_seconds": 0.02,
     })  # fmt: skip
+    (tmp_path / "inject").mkdir()
+    (tmp_path / "inject" / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "inject"))  # newswire itself is installed
+    repository.ensure_schema(settings)
+    with repository.engine_for(settings.article_db_url).begin() as conn:
+        conn.exec_driver_sql(REFUSING_TRIGGER)
     with running(settings) as supervisor:
         with registry.session_factory(settings).begin() as session:
             for i in range(PER_FEED):
@@ -103,17 +150,23 @@ def test_poison_goes_to_dead_letters_and_the_rest_is_stored_once(  # type: ignor
     letters = {(one.task, one.feed_id, guid(one.entry_key)): one for one in dead_letters.list_letters(broker)}
     crashed = letters.pop(("parser.parse_entry", ids[f"Feed {PAGE_FEED}"], f"s-{PAGE_FEED}-{CRASHING_PAGE}"))
     refused = letters.pop(
-        ("store.save_article", ids[f"Feed {LONG_URL_FEED}"], f"s-{LONG_URL_FEED}-{LONG_URL_ENTRY}")
+        ("store.save_article", ids[f"Feed {REFUSED_FEED}"], f"s-{REFUSED_FEED}-{REFUSED_ENTRY}")
     )
     assert letters == {}  # nothing else failed
-    assert crashed.error.startswith("RecursionError") and "page_html_z" in crashed.args[0]
-    assert refused.error.startswith("DataError") and "value too long" in refused.error
+    assert crashed.error.startswith("RuntimeError: extraction crashed") and "page_html_z" in crashed.args[0]
+    assert refused.error.startswith("IntegrityError") and "embargoed story refused" in refused.error
     with repository.reader(settings)() as session:
         assert session.scalar(select(func.count()).select_from(Article)) == TOTAL - 2
         assert session.scalar(select(func.count(func.distinct(Article.article_key)))) == TOTAL - 2
         assert session.scalar(select(func.max(Article.version))) == 1
         nul = session.scalar(select(Article).where(Article.entry_key.endswith(f"/s-{NUL_FEED}-{NUL_ENTRY}")))
         assert nul is not None and nul.title == "Defense ministers meet" and "cooperation" in nul.text
+        long_url = session.scalar(select(Article.url).where(Article.url.contains(LONG_SLUG)))
+        assert long_url is not None and len(long_url) > 2048  # once refused by PostgreSQL, now stored
+        deep = session.scalar(
+            select(Article).where(Article.entry_key.endswith(f"/s-{PAGE_FEED}-{DEEP_PAGE}"))
+        )
+        assert deep is not None and deep.text_source == "page"  # the nested JSON-LD costs nothing
         from_pages = session.scalar(select(func.count()).where(Article.text_source == "page"))
         assert from_pages == PER_FEED - 1  # every page but the crashing one was read
     settled = select(func.count()).where(EntryState.settled_hash == EntryState.sent_hash)

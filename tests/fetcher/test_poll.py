@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.fetcher import ledger, registry
 from services.fetcher.models import EntryState, Feed
@@ -109,3 +109,31 @@ def test_lost_entries_force_a_full_read_despite_validators(
     late = poll_feed(sessions, feed_id, settings, _outbox(sent))
     assert (late.http_status, late.new) == (200, 4)
     assert "If-None-Match" not in feed_server.requests[-1][1]
+
+
+def test_oversized_validators_and_keys_do_not_cost_the_poll(
+    settings: Settings, postgres_url: str, feed_server: FeedServer
+) -> None:
+    """PostgreSQL enforces column sizes: a 2 kB ETag or a 5 kB GUID from a feed failed the whole poll's
+    transaction, so the feed was never read. The validator is dropped, the key bounded (issue 7)."""
+    settings = settings.model_copy(update={"database_url": postgres_url})
+    registry.ensure_schema(settings)
+    sessions = registry.session_factory(settings)
+    guids = ["g" * 5000 + "-1", "g" * 5000 + "-2", "short"]
+    items = "".join(f"<item><title>Story {i}</title><guid>{g}</guid></item>" for i, g in enumerate(guids))
+    body = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    )
+    feed_server.routes["/rss"] = Route(
+        body, last_modified="x" * 300, headers={"ETag": '"' + "e" * 2000 + '"'}
+    )
+    feed_id = _add(sessions, feed_server.url("/rss"))
+    sent: list[RawEntry] = []
+    outcome = poll_feed(sessions, feed_id, settings, _outbox(sent))
+    assert (outcome.error, outcome.new) == (None, 3)
+    keys = {e.entry_key for e in sent}  # feedparser resolves a GUID against the feed URL
+    assert len(keys) == 3 and feed_server.url("/short") in keys and max(len(k) for k in keys) <= 2048
+    with sessions() as session:
+        feed = session.get(Feed, feed_id)
+        assert (feed.etag, feed.last_modified) == (None, None)
+        assert session.scalar(select(func.count()).select_from(EntryState)) == 3

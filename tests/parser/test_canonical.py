@@ -1,6 +1,7 @@
 import pytest
 
 from services.parser.canonical import article_key, canonical_url, url_key
+from shared.urls import bounded_key
 
 CASES = [
     pytest.param("HTTPS://WWW.Azernews.AZ/nation/1.html", "https://www.azernews.az/nation/1.html", id="case"),
@@ -50,3 +51,27 @@ KEY_CASES = [
 @pytest.mark.parametrize(("url", "expected"), KEY_CASES)
 def test_url_key(url: str, expected: str) -> None:
     assert url_key(url) == expected
+
+
+LONG = "https://example.az/" + "я" * 3000  # 6 kB of UTF-8
+
+
+@pytest.mark.parametrize(
+    ("key", "kept"),
+    [
+        pytest.param("url:azernews.az/nation/1.html", True, id="short-unchanged"),
+        pytest.param("x" * 2048, True, id="exactly-the-limit-unchanged"),
+        pytest.param("x" * 2049, False, id="one-byte-over-hashed"),
+        pytest.param(LONG, False, id="multibyte-counted-in-bytes"),
+    ],
+)  # fmt: skip
+def test_bounded_key(key: str, kept: bool) -> None:
+    bounded = bounded_key(key)
+    assert (bounded == key) is kept
+    assert len(bounded.encode()) <= 2048
+    assert bounded_key(key) == bounded  # stable: the same story keeps its row
+
+
+def test_long_keys_differing_only_at_the_end_stay_apart() -> None:
+    assert bounded_key(LONG + "a") != bounded_key(LONG + "b")
+    assert bounded_key(LONG + "a")[:100] == bounded_key(LONG + "b")[:100]  # still readable in the DB
