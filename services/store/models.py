@@ -94,6 +94,7 @@ class Source(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    name_key: Mapped[str | None] = mapped_column(String(600), nullable=True, index=True)  # name.casefold()
     domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -37,6 +37,7 @@ from services.store.models import (
     ArticleLabel,
     ArticleOrganisation,
     ArticlePerson,
+    Source,
 )
 
 MARK_START, MARK_END = "\ue000", "\ue001"  # private-use marks: escaped text first, <mark> after
@@ -241,7 +242,9 @@ def _filtered(  # type: ignore[type-arg]
     if query.event:
         conditions.append(_having(ArticleEvent.article_id, ArticleEvent.type == query.event))
     if query.source:
-        conditions.append(func.lower(Article.source) == query.source.lower())
+        # Python's casefold, kept on the source row: SQLite's lower() folds ASCII only (issue 7).
+        outlet = select(Source.id).where(Source.name_key == query.source.casefold())
+        conditions.append(Article.source_id.in_(outlet))
     if query.language:
         conditions.append(Article.language == query.language)
     if query.since:

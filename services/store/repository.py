@@ -131,7 +131,9 @@ def _source_id(session: Session, article: messages.Article, now: datetime) -> in
         return found
     domain = urlsplit(article.url or article.canonical_url or "").hostname
     session.execute(
-        _insert_source(session).values(name=article.source, domain=domain, first_seen_at=now)
+        _insert_source(session).values(
+            name=article.source, name_key=article.source.casefold(), domain=domain, first_seen_at=now
+        )
         .on_conflict_do_nothing(index_elements=["name"])
     )  # fmt: skip
     return int(session.scalar(select(Source.id).where(Source.name == article.source)))

@@ -57,10 +57,6 @@ STORIES = {
         facts={"countries": [{"code": "KZ", "name": "Kazakhstan", "count": 1, "in_title": False}]},
     ),
 }  # fmt: skip
-SOURCE_CASE_BUG = (
-    "services/store/queries.py compares lower(source) with str.lower(): SQLite's lower() folds ASCII only, "
-    "so an outlet named in Cyrillic (Агентство) is never found by ?source= on SQLite"
-)
 HOSTILE: dict[str, str | bytes] = {
     "quote-tautology": "' OR 1=1 --",
     "drop-table": '"; DROP TABLE articles; --',
@@ -175,14 +171,11 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 @pytest.fixture
-def api(served: Served, request: pytest.FixtureRequest) -> Iterator[Served]:
-    """The module's API; every test leaves every table as it found it and the server logs no error
-    (but for a known bug marked xfail, whose 500 logs one)."""
+def api(served: Served) -> Iterator[Served]:
+    """The module's API; every test leaves every table as it found it and the server logs no error."""
     logged = served.log.stat().st_size
     yield served
     assert tables(served.url) == served.before
-    if request.node.get_closest_marker("xfail"):
-        return
     with served.log.open("rb") as log:
         log.seek(logged)
         errors = log.read().decode(errors="replace")
@@ -216,28 +209,25 @@ def test_a_hundred_thousand_characters(api: Served, name: str) -> None:
     assert api.client.get("/articles").status_code == 200  # and the server goes on serving
 
 
-EXACT = {  # filter, the rows it must find, the engines where it does not yet (strict xfail)
-    "source-with-quotes": ({"source": 'O\'Reilly "Wire"'}, {QUOTED}, set()),
-    "source-any-case": ({"source": 'o\'reilly "wire"'}, {QUOTED}, set()),
-    "source-rtl-emoji": ({"source": "وكالة 🛡 агентство"}, {UNICODE}, {"sqlite"}),
-    "person-with-quote": ({"person": "O'Brien"}, {QUOTED}, set()),
-    "person-percent-is-no-wildcard": ({"person": "%%"}, set(), set()),
-    "person-underscore-is-no-wildcard": ({"person": "_a"}, set(), set()),
-    "q-tautology-is-words": ({"q": "' OR 1=1 --"}, {QUOTED}, set()),
-    "q-drop-is-words": ({"q": '"; DROP TABLE articles; --'}, {QUOTED}, set()),
-    "q-phrase": ({"q": '"quoted" report'}, {QUOTED}, set()),
-    "q-arabic": ({"q": "وزارة"}, {UNICODE}, set()),
-    "q-cyrillic": ({"q": "Министерство"}, {UNICODE}, set()),
-    "countries": ({"country": "AZ,KZ"}, {PLAIN, UNICODE}, set()),
+EXACT = {  # filter, the rows it must find
+    "source-with-quotes": ({"source": 'O\'Reilly "Wire"'}, {QUOTED}),
+    "source-any-case": ({"source": 'o\'reilly "wire"'}, {QUOTED}),
+    "source-rtl-emoji": ({"source": "وكالة 🛡 агентство"}, {UNICODE}),
+    "source-cyrillic-upper-case": ({"source": "وكالة 🛡 АГЕНТСТВО"}, {UNICODE}),
+    "person-with-quote": ({"person": "O'Brien"}, {QUOTED}),
+    "person-percent-is-no-wildcard": ({"person": "%%"}, set()),
+    "person-underscore-is-no-wildcard": ({"person": "_a"}, set()),
+    "q-tautology-is-words": ({"q": "' OR 1=1 --"}, {QUOTED}),
+    "q-drop-is-words": ({"q": '"; DROP TABLE articles; --'}, {QUOTED}),
+    "q-phrase": ({"q": '"quoted" report'}, {QUOTED}),
+    "q-arabic": ({"q": "وزارة"}, {UNICODE}),
+    "q-cyrillic": ({"q": "Министерство"}, {UNICODE}),
+    "countries": ({"country": "AZ,KZ"}, {PLAIN, UNICODE}),
 }
 
 
-@pytest.mark.parametrize(("params", "expected", "broken_on"), EXACT.values(), ids=EXACT.keys())
-def test_hostile_looking_values_find_exactly_their_rows(
-    api: Served, request: pytest.FixtureRequest, params: dict, expected: set, broken_on: set
-) -> None:
-    if api.dialect in broken_on:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=SOURCE_CASE_BUG))
+@pytest.mark.parametrize(("params", "expected"), EXACT.values(), ids=EXACT.keys())
+def test_hostile_looking_values_find_exactly_their_rows(api: Served, params: dict, expected: set) -> None:
     answer = api.get("/articles", params)
     assert answer.status_code == 200, answer.text
     assert api.found(answer) == expected
