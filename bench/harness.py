@@ -103,6 +103,7 @@ class MemorySampler:
 
     root: int
     peaks: dict[int, tuple[str, int]] = field(default_factory=dict)
+    cpu: dict[int, tuple[str, float]] = field(default_factory=dict)  # last CPU seconds seen per process
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def __enter__(self) -> MemorySampler:
@@ -124,10 +125,19 @@ class MemorySampler:
                 try:
                     kind = worker_kind(proc.cmdline()) or "other"
                     rss = proc.memory_info().rss
+                    times = proc.cpu_times()
                 except psutil.Error:
                     continue
+                self.cpu[proc.pid] = (kind, times.user + times.system)
                 old = self.peaks.get(proc.pid, (kind, 0))[1]
                 self.peaks[proc.pid] = (kind, max(old, rss))
+
+    def cpu_by_kind(self) -> dict[str, float]:
+        """kind -> CPU seconds of its processes (as last sampled, so up to 0.2 s short each)."""
+        out: dict[str, float] = {}
+        for kind, seconds in self.cpu.values():
+            out[kind] = out.get(kind, 0.0) + seconds
+        return out
 
     def by_kind(self) -> dict[str, tuple[int, int]]:
         """kind -> (largest single process, number of processes) in bytes."""
@@ -146,6 +156,7 @@ class OnceRun:
     wall: float
     cpu: float
     memory: dict[str, tuple[int, int]]
+    cpu_by_kind: dict[str, float] = field(default_factory=dict)
 
 
 def run_once(workdir: Path, env: dict[str, str], *, expect_feeds: bool = True) -> OnceRun:
@@ -163,7 +174,7 @@ def run_once(workdir: Path, env: dict[str, str], *, expect_feeds: bool = True) -
     if proc.returncode != 0 and (expect_feeds or "no enabled feeds" not in err):
         raise RuntimeError(f"newswire run --once failed ({proc.returncode}): {err[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return OnceRun(json.loads(out), wall, cpu, sampler.by_kind())
+    return OnceRun(json.loads(out), wall, cpu, sampler.by_kind(), sampler.cpu_by_kind())
 
 
 def add_feeds(

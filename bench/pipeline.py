@@ -223,9 +223,10 @@ def _row(
         f"{k} {mib(big)}x{count}" for k, (big, count) in sorted(run.memory.items()) if k != "other"
     )
     flag = "" if stored == entries else f"  (stored {stored} of {entries}!)"
+    cpu = " ".join(f"{k} {v:.1f}" for k, v in sorted(run.cpu_by_kind.items()))
     return (f"{backend:<9}{n:>11}{rate:>10.0f}{rate / floor:>8.2f}{rate / ceiling:>10.0%}"
             f"{percentile(lat, 50):>7.1f}{percentile(lat, 95):>7.1f}{run.cpu:>7.0f}"
-            f"  {mem}{flag}")  # fmt: skip
+            f"  {mem}{flag}\n{'':>9}CPU s by process kind (start-up included): {cpu}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from datasketch import MinHash
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.store.models import Article, LshBand, StoryCluster
 
@@ -26,6 +28,17 @@ MAX_CANDIDATES = 50
 WORD = re.compile(r"\w+")
 DEDUP_LOCK = 0x6E657773  # "news": the advisory lock id of the clustering step
 SEED = 1  # fixed: signatures stored today must compare with those computed next year
+
+
+@dataclass
+class Subject:
+    """What clustering reads of an article: a just-inserted row needs no reload from the database."""
+
+    id: int
+    minhash: bytes | None
+    cluster_id: int | None
+    published_at: datetime
+    source: str
 
 
 def signature(text: str) -> bytes | None:
@@ -54,7 +67,7 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(np.mean(np.frombuffer(a, dtype=np.uint64) == np.frombuffer(b, dtype=np.uint64)))
 
 
-def assign_cluster(session: Session, article: Article, now, fresh: bool = False) -> int | None:  # type: ignore[no-untyped-def]
+def assign_cluster(session: Session, article: Article | Subject, now, fresh: bool = False) -> int | None:  # type: ignore[no-untyped-def]
     """File the article's bands, find its closest earlier-indexed twin and join (or found) their cluster;
     `fresh`: the row was just inserted, so it has no old bands to drop."""
     if session.get_bind().dialect.name == "postgresql":
@@ -68,19 +81,23 @@ def assign_cluster(session: Session, article: Article, now, fresh: bool = False)
         return article.cluster_id
     keys = band_keys(article.minhash)
     session.execute(
-        insert(LshBand), [{"article_id": article.id, "band": i, "band_key": k} for i, k in enumerate(keys)]
+        insert(LshBand.__table__),
+        [{"article_id": article.id, "band": i, "band_key": k} for i, k in enumerate(keys)],
     )
+    # Core statements on the tables (not ORM entities): this step runs for every stored article, and the
+    # ORM's per-statement overhead was half of the store's CPU (bench/pipeline.py).
+    bands, articles = LshBand.__table__.c, Article.__table__.c
     near = session.scalars(
-        select(LshBand.article_id)
-        .where(LshBand.band_key.in_(keys), LshBand.article_id != article.id)
+        select(bands.article_id)
+        .where(bands.band_key.in_(keys), bands.article_id != article.id)
         .distinct()
         .limit(MAX_CANDIDATES * 4)
     ).all()
     candidates = session.execute(
-        select(Article.id, Article.minhash, Article.cluster_id, Article.source, Article.published_at)
+        select(articles.id, articles.minhash, articles.cluster_id, articles.source, articles.published_at)
         .where(
-            Article.id.in_(near),
-            Article.published_at.between(article.published_at - WINDOW, article.published_at + WINDOW),
+            articles.id.in_(near),
+            articles.published_at.between(article.published_at - WINDOW, article.published_at + WINDOW),
         )
         .limit(MAX_CANDIDATES)
     ).all()
@@ -109,18 +126,33 @@ def _found(session: Session, twin, now) -> int:  # type: ignore[no-untyped-def]
     return int(cluster_id)
 
 
-def _join(session: Session, article: Article, cluster_id: int, now) -> None:  # type: ignore[no-untyped-def]
+def _join(session: Session, article: Article | Subject, cluster_id: int, now) -> None:  # type: ignore[no-untyped-def]
     """Add the article to the cluster in constant time (a boilerplate text shared by thousands of entries
     must not make every insert recount its cluster); the first publisher is the earliest published."""
-    cluster = session.get_one(StoryCluster, cluster_id, with_for_update=True)
+    clusters, articles = StoryCluster.__table__.c, Article.__table__.c
+    cluster = session.execute(
+        select(clusters.first_article_id, clusters.first_published_at)
+        .where(clusters.id == cluster_id)
+        .with_for_update()
+    ).one()
     outlet_known = session.scalar(
-        select(Article.id).where(Article.cluster_id == cluster_id, Article.source == article.source).limit(1)
+        select(articles.id)
+        .where(articles.cluster_id == cluster_id, articles.source == article.source)
+        .limit(1)
     )
-    article.cluster_id = cluster_id
-    cluster.article_count += 1
-    cluster.source_count += 0 if outlet_known else 1
-    cluster.updated_at = now
+    changes = {
+        "article_count": clusters.article_count + 1,
+        "source_count": clusters.source_count + (0 if outlet_known else 1),
+        "updated_at": now,
+    }
     if (article.published_at, article.id) < (cluster.first_published_at, cluster.first_article_id):
-        cluster.first_article_id, cluster.first_source = article.id, article.source
-        cluster.first_published_at = article.published_at
-    session.flush()
+        changes.update(first_article_id=article.id, first_source=article.source,
+                       first_published_at=article.published_at)  # fmt: skip
+    session.execute(update(StoryCluster.__table__).where(clusters.id == cluster_id).values(**changes))
+    session.execute(update(Article.__table__).where(articles.id == article.id).values(cluster_id=cluster_id))
+    if isinstance(
+        article, Article
+    ):  # written above: the ORM must neither write it again nor hold it unflushed
+        set_committed_value(article, "cluster_id", cluster_id)
+    else:
+        article.cluster_id = cluster_id

@@ -41,7 +41,7 @@ def replace_entities(session: Session, article_id: int, facts: dict[str, Any], f
     ]  # fmt: skip
     for table, rows in zip(TABLES, (countries, people, organisations, events), strict=True):
         if rows:
-            session.execute(insert(table), rows)
+            session.execute(insert(table.__table__), rows)  # Core: no ORM bulk machinery per row
 
 
 def _unique(items: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:

@@ -76,14 +76,12 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
             minhash=dedup.signature(article.text),
         )  # fmt: skip
         # ON CONFLICT DO NOTHING: a concurrent insert of the same key wins, we then update it.
-        new_id = session.scalar(
-            _insert(session).values(**values).on_conflict_do_nothing(index_elements=["article_key"])
-            .returning(Article.id)
-        )  # fmt: skip
+        new_id = session.scalar(_new_article(session.get_bind().dialect.name), values)
         if new_id is not None:  # a new row has no labels, entities or bands to delete first
             _replace_labels(session, new_id, article, fresh=True)
             replace_entities(session, new_id, article.facts, fresh=True)
-            dedup.assign_cluster(session, session.get_one(Article, new_id), now, fresh=True)
+            fields = dedup.Subject(new_id, values["minhash"], None, article.published_at, article.source)
+            dedup.assign_cluster(session, fields, now, fresh=True)
             return UpsertResult("inserted", new_id, article.content_hash)
         row = _locked(session, article)
         assert row is not None  # the conflicting row exists: we just collided with it
@@ -124,10 +122,25 @@ def _canonical_key(article: messages.Article) -> str | None:
     return bounded_key(url_key(article.canonical_url)) if article.canonical_url else None
 
 
+@lru_cache(maxsize=2)
+def _new_article(dialect: str):  # type: ignore[no-untyped-def]
+    """INSERT .. ON CONFLICT (article_key) DO NOTHING RETURNING id, built once: a Core statement with
+    the values as parameters, not an ORM one rebuilt per article (a third of the store's CPU was
+    statement building, bench/pipeline.py)."""
+    table = Article.__table__
+    dml = postgresql if dialect == "postgresql" else sqlite
+    return dml.insert(table).on_conflict_do_nothing(index_elements=["article_key"]).returning(table.c.id)
+
+
 def _source_id(session: Session, article: messages.Article, now: datetime) -> int:
-    """The outlet's row, created on its first story (name as the feed calls it, domain from the URL)."""
+    """The outlet's row, created on its first story (name as the feed calls it, domain from the URL);
+    ids already in the database are remembered for the rest of the transaction."""
+    known: dict[str, int] = session.info.setdefault("source_ids", {})
+    if article.source in known:
+        return known[article.source]
     found = session.scalar(select(Source.id).where(Source.name == article.source))
     if found is not None:
+        known[article.source] = found
         return found
     domain = urlsplit(article.url or article.canonical_url or "").hostname
     session.execute(
@@ -142,11 +155,6 @@ def _source_id(session: Session, article: messages.Article, now: datetime) -> in
 def _insert_source(session: Session):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Source)
-
-
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Article)
 
 
 def _locked(session: Session, article: messages.Article) -> Article | None:
@@ -172,7 +180,7 @@ def _replace_labels(
         session.execute(delete(ArticleLabel).where(ArticleLabel.article_id == article_id))
     if article.labels:
         session.execute(
-            insert(ArticleLabel),
+            insert(ArticleLabel.__table__),  # Core: no ORM bulk machinery per row
             [
                 {"article_id": article_id, "label": label, "score": article.scores.get(label, 0.0)}
                 for label in article.labels

@@ -123,6 +123,30 @@ def test_same_story_from_several_outlets_is_one_cluster_with_the_first_publisher
         assert (cluster.first_source, cluster.article_count, cluster.source_count) == ("Azernews", 3, 3)
 
 
+def test_an_updated_article_and_a_new_one_join_a_cluster_in_one_batch(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The update path (an ORM row) and the insert path (no row loaded) cluster in one transaction: each
+    sees the other's cluster, and the counts add up."""
+    carpet = ("Baku will host an international carpet exhibition next month and artisans from twelve countries "
+              "are expected to attend the event, organised by the Azerbaijan Carpet Museum, with 200 works.")  # fmt: skip
+    first, changing = save(
+        sessions,
+        make("https://azernews.az/a/1", source="Azernews"),
+        make("https://trend.az/a/1", source="Trend", text=carpet, published_at=T0 - timedelta(hours=1)),
+    )
+    later = T0 + timedelta(hours=1)
+    batch = [make("https://trend.az/a/1", source="Trend", fetched_at=later, published_at=T0 - timedelta(hours=1)),
+             make("https://apa.az/a/1", source="APA", published_at=T0 + timedelta(hours=3))]  # fmt: skip
+    with sessions.begin() as session:
+        saved, refused = repository.save_batch(session, batch)
+    assert refused == [] and [r.outcome for _, r in saved] == ["updated", "inserted"]
+    with sessions() as session:
+        rows = {row.id: row for row in session.scalars(select(ArticleRow))}
+        assert rows[first].cluster_id == rows[changing].cluster_id == rows[saved[1][1].article_id].cluster_id
+        [cluster] = session.scalars(select(StoryCluster)).all()
+        assert (cluster.article_count, cluster.source_count) == (3, 3)
+        assert (cluster.first_source, cluster.first_article_id) == ("Trend", changing)  # published first
+
+
 def test_filters_on_labels_countries_people_organisations_events(sessions) -> None:  # type: ignore[no-untyped-def]
     sample_id, other_id = save(
         sessions,
