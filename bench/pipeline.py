@@ -229,7 +229,8 @@ def _row(
     )
     flag = "" if stored == entries else f"  (stored {stored} of {entries}!)"
     cpu = " ".join(f"{k} {v:.1f}" for k, v in sorted(run.cpu_by_kind.items()))
-    span = (f"first commit {min(lat, default=float('nan')):.1f} s, last {max(lat, default=float('nan')):.1f} s"
+    first, last = min(lat, default=float("nan")), max(lat, default=float("nan"))
+    span = (f"first commit {first:.1f} s, last {last:.1f} s"
             f" after the first request; run --once reported {run.report['seconds']:.1f} s"
             f" ({entries / run.report['seconds']:.0f} entries/s with start-up)")  # fmt: skip
     return (f"{backend:<9}{n:>11}{rate:>10.0f}{rate / floor:>8.2f}{rate / ceiling:>10.0%}"
