@@ -106,6 +106,9 @@ class Article(Message):
     )
     content_hash: str
     run_id: str | None = None
+    minhash: str | None = Field(
+        None, description="MinHash of the text (shared/minhash.py), base64; absent: the store computes it"
+    )
 
 
 class EntryStored(Message):

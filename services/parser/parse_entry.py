@@ -15,6 +15,7 @@ from services.parser.page_text import decompress_page
 from services.parser.sanitize import sanitize_html
 from services.parser.taxonomy import Taxonomy
 from services.parser.text import html_to_text
+from shared import minhash
 from shared.errors import PermanentError
 from shared.messages import Article, RawEntry
 
@@ -79,6 +80,7 @@ def parse_entry(
         evidence=verdict.evidence,
         content_hash=entry.content_hash,
         run_id=entry.run_id,
+        minhash=minhash.encode(minhash.signature(text)),
     )
 
 

@@ -1,33 +1,29 @@
 """Cross-outlet story clusters: the same ministry release carried by Azernews, Trend, APA and Report.az,
-word for word or lightly rewritten, is one story. MinHash signatures of word 3-shingles (datasketch),
+word for word or lightly rewritten, is one story. MinHash signatures of word 3-shingles (shared/minhash.py),
 banded for locality-sensitive hashing in the `lsh_bands` table, so a new article meets only its likely
 twins; each candidate is then confirmed by its estimated Jaccard similarity."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from datasketch import MinHash
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.store.models import Article, LshBand, StoryCluster
+from shared.minhash import signature
 
-NUM_PERM = 60
+__all__ = ["Subject", "assign_cluster", "band_keys", "signature", "similarity"]
+
 BANDS, ROWS = 20, 3  # P(candidate) = 1 - (1 - s^3)^20: 0.5 at s ≈ 0.37, 0.98 at s = 0.6
 MIN_JACCARD = 0.35  # rewrites of one release share a third of their 3-word phrases; other stories < 0.1
-MIN_WORDS = 25  # below this a text is a headline or a teaser: too little to call a twin
-MAX_WORDS = 3000
 WINDOW = timedelta(days=7)  # twins are published within days of each other
 MAX_CANDIDATES = 50
-WORD = re.compile(r"\w+")
 DEDUP_LOCK = 0x6E657773  # "news": the advisory lock id of the clustering step
-SEED = 1  # fixed: signatures stored today must compare with those computed next year
 
 
 @dataclass
@@ -39,17 +35,6 @@ class Subject:
     cluster_id: int | None
     published_at: datetime
     source: str
-
-
-def signature(text: str) -> bytes | None:
-    """The MinHash of a text's word 3-shingles, or None when the text is too short to compare."""
-    words = WORD.findall(text.lower())[:MAX_WORDS]
-    if len(words) < MIN_WORDS:
-        return None
-    shingles = {" ".join(words[i : i + 3]).encode() for i in range(len(words) - 2)}
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch(list(shingles))
-    return minhash.hashvalues.astype(np.uint64).tobytes()
 
 
 def band_keys(sig: bytes) -> list[str]:

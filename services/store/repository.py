@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.store import dedup
 from services.store.entities import replace_entities
 from services.store.models import Article, ArticleLabel, ArticleRevision, Source
-from shared import messages, metrics
+from shared import messages, metrics, minhash
 from shared.database import is_transient, make_engine, upgrade
 from shared.settings import Settings
 from shared.urls import bounded_key, url_key
@@ -73,7 +73,7 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
         values.update(
             article_key=article.article_key, first_seen_at=now, updated_at=now, last_seen_at=now, version=1,
             source_id=_source_id(session, article, now), canonical_key=_canonical_key(article),
-            minhash=dedup.signature(article.text),
+            minhash=_signature(article),
         )  # fmt: skip
         # ON CONFLICT DO NOTHING: a concurrent insert of the same key wins, we then update it.
         new_id = session.scalar(_new_article(session.get_bind().dialect.name), values)
@@ -99,7 +99,7 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
             setattr(row, name, getattr(article, name))
     row.updated_at, row.version = now, row.version + 1
     row.canonical_key = _canonical_key(article) or row.canonical_key
-    row.minhash = dedup.signature(row.text)
+    row.minhash = row.minhash if keep_page else _signature(article)
     session.flush()
     _replace_labels(session, row.id, article)
     replace_entities(session, row.id, article.facts)
@@ -116,6 +116,11 @@ def _keep_revision(session: Session, row: Article, now: datetime) -> None:
         content_hash=row.content_hash, replaced_at=now,
     )  # fmt: skip
     session.add(revision)
+
+
+def _signature(article: messages.Article) -> bytes | None:
+    """The parser's MinHash of the text when it sent a valid one, else computed here."""
+    return minhash.decode(article.minhash) or minhash.signature(article.text)
 
 
 def _canonical_key(article: messages.Article) -> str | None:

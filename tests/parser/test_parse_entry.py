@@ -6,6 +6,7 @@ import pytest
 from services.fetcher.article_page import compress_html
 from services.fetcher.feed_parse import parse_feed
 from services.parser.parse_entry import parse_batch, parse_entry
+from shared import minhash
 from shared.errors import PermanentError
 from shared.messages import RawEntry
 
@@ -42,6 +43,7 @@ def test_sample_story_comes_out_clean_dated_and_labelled(sample_feed: bytes) -> 
     assert "script" not in article.html and "iframe" not in article.html
     assert article.article_key == "url:azernews.az/nation/157965.html"
     assert article.summary.startswith("The heads of defense departments")
+    assert minhash.decode(article.minhash) == minhash.signature(article.text)  # the store's clusters use it
 
 
 def test_missing_date_falls_back_to_fetch_time_flagged(sample_feed: bytes) -> None:

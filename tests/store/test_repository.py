@@ -185,3 +185,20 @@ def test_an_entry_with_oversized_fields_is_stored_once(sessions) -> None:  # typ
         assert row.url is not None and row.url.endswith("a") and len(row.url) > 5000
         assert len(row.guid or "") > 5000 and row.canonical_url and row.image_url
         assert repository.count_articles(session) == 2
+
+
+def test_the_parsers_minhash_is_used_and_a_bad_one_recomputed(sessions) -> None:  # type: ignore[no-untyped-def]
+    """The store takes the signature the parser sent (it is the single writer on SQLite; the parser runs in
+    parallel) and computes one itself when the message carries none or a broken one."""
+    from shared import minhash
+
+    text = " ".join(f"word{i}" for i in range(40))
+    other = minhash.signature(" ".join(f"other{i}" for i in range(40)))
+    cases = {"sent": minhash.encode(other), "broken": "bm90IG91cnM=", "absent": None}
+    with sessions.begin() as session:
+        ids = {name: repository.upsert_article(session, make(f"feed:1:guid:{name}", text=text, minhash=value))
+               .article_id for name, value in cases.items()}  # fmt: skip
+    with sessions() as session:
+        stored = {name: session.get(ArticleRow, i).minhash for name, i in ids.items()}
+    assert stored["sent"] == other
+    assert stored["broken"] == stored["absent"] == minhash.signature(text)
