@@ -30,5 +30,18 @@ def test_anything_else_is_no_signature(value: str | None) -> None:
     assert minhash.decode(value) is None
 
 
+@pytest.mark.parametrize("words", [25, 26, 300, 5000], ids=lambda n: f"{n}-words")
+def test_the_same_signature_as_datasketch_legacy_scheme(words: int) -> None:
+    """Our signature is datasketch's MinHash(scheme="legacy"), so its meaning is fixed whatever version of
+    datasketch is installed (2.0 changed the default scheme)."""
+    from datasketch import MinHash
+
+    text = " ".join(f"w{(i * 7919) % 1013}" for i in range(words))
+    tokens = text.lower().split()[: minhash.MAX_WORDS]
+    reference = MinHash(num_perm=minhash.NUM_PERM, seed=minhash.SEED, scheme="legacy")
+    reference.update_batch(list({" ".join(tokens[i : i + 3]).encode() for i in range(len(tokens) - 2)}))
+    assert minhash.signature(text) == reference.hashvalues.astype("uint64").tobytes()
+
+
 def test_a_teaser_has_no_signature() -> None:
     assert minhash.signature("Ministers met in Baku.") is None
