@@ -147,6 +147,35 @@ def test_an_updated_article_and_a_new_one_join_a_cluster_in_one_batch(sessions) 
         assert (cluster.first_source, cluster.first_article_id) == ("Trend", changing)  # published first
 
 
+def test_twins_stored_at_once_by_parallel_writers_are_one_cluster(sessions) -> None:  # type: ignore[no-untyped-def]
+    """Eight outlets' copies of one release arrive in eight batches written at the same time (the store's
+    threads, or several store workers on PostgreSQL): each copy must meet the others, whatever the order
+    of their transactions, and the cluster's counts must add up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def unrelated(n: int) -> str:
+        return " ".join(f"topic{n}word{i}" for i in range(40))
+
+    batches = [
+        [make(f"https://outlet{b}.az/release", source=f"Outlet {b}", published_at=T0 + timedelta(minutes=b))]
+        + [make(f"https://outlet{b}.az/other/{i}", source=f"Outlet {b}", text=unrelated(b * 10 + i)) for i in range(4)]
+        for b in range(8)
+    ]  # fmt: skip
+
+    def store(batch: list[Article]) -> None:
+        with sessions.begin() as session:
+            saved, refused = repository.save_batch(session, batch)
+            assert refused == [] and len(saved) == 5
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(store, batches))
+    with sessions() as session:
+        twins = session.scalars(select(ArticleRow).where(ArticleRow.url.like("%/release"))).all()
+        assert len({row.cluster_id for row in twins}) == 1 and twins[0].cluster_id is not None
+        [cluster] = session.scalars(select(StoryCluster)).all()
+        assert (cluster.article_count, cluster.source_count, cluster.first_source) == (8, 8, "Outlet 0")
+
+
 def test_filters_on_labels_countries_people_organisations_events(sessions) -> None:  # type: ignore[no-untyped-def]
     sample_id, other_id = save(
         sessions,
