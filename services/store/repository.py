@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,10 +21,12 @@ from services.store.entities import replace_entities
 from services.store.models import Article, ArticleLabel, ArticleRevision, Source
 from shared import messages, metrics, minhash
 from shared.database import is_transient, make_engine, upgrade
+from shared.logging import log_event
 from shared.settings import Settings
 from shared.urls import bounded_key, url_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
 Outcome = Literal["inserted", "updated", "unchanged", "stale"]
 CONTENT_FIELDS = (
     "feed_id", "source", "entry_key", "guid", "url", "title", "text", "html", "summary", "author",
@@ -63,9 +66,15 @@ def ensure_schema(settings: Settings) -> None:
     upgrade(settings.article_db_url, MIGRATIONS, "alembic_version_store")
 
 
-def upsert_article(session: Session, article: messages.Article, now: datetime | None = None) -> UpsertResult:
+def upsert_article(
+    session: Session,
+    article: messages.Article,
+    now: datetime | None = None,
+    defer: list[Pending] | None = None,
+) -> UpsertResult:
     """Insert or update one story, so a message delivered twice, or the same article reached through two
-    feeds or two spellings of its URL, is one row; a changed text is a revision that keeps the old one."""
+    feeds or two spellings of its URL, is one row; a changed text is a revision that keeps the old one.
+    With `defer`, its clustering step is appended there for the caller to run later (see save_batch)."""
     now = now or datetime.now(UTC)
     row = _locked(session, article)
     if row is None:
@@ -81,7 +90,7 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
             _replace_labels(session, new_id, article, fresh=True)
             replace_entities(session, new_id, article.facts, fresh=True)
             fields = dedup.Subject(new_id, values["minhash"], None, article.published_at, article.source)
-            dedup.assign_cluster(session, fields, now, fresh=True)
+            _cluster(session, fields, now, True, defer)
             return UpsertResult("inserted", new_id, article.content_hash)
         row = _locked(session, article)
         assert row is not None  # the conflicting row exists: we just collided with it
@@ -103,9 +112,25 @@ def upsert_article(session: Session, article: messages.Article, now: datetime | 
     session.flush()
     _replace_labels(session, row.id, article)
     replace_entities(session, row.id, article.facts)
-    dedup.assign_cluster(session, row, now)
+    _cluster(session, row, now, False, defer)
     session.expire(row, ["labels"])
     return UpsertResult("updated", row.id, row.content_hash)
+
+
+Pending = tuple[Article | dedup.Subject, datetime, bool]  # an article's clustering step, put off
+
+
+def _cluster(
+    session: Session,
+    article: Article | dedup.Subject,
+    now: datetime,
+    fresh: bool,
+    defer: list[Pending] | None,
+) -> None:
+    if defer is None:
+        dedup.assign_cluster(session, article, now, fresh=fresh)
+    else:
+        defer.append((article, now, fresh))
 
 
 def _keep_revision(session: Session, row: Article, now: datetime) -> None:
@@ -253,17 +278,36 @@ def save_batch(
 ) -> tuple[list[tuple[messages.Article, UpsertResult]], list[tuple[messages.Article, Exception, str]]]:
     """Upsert a batch in one transaction, each article in its own savepoint: one the database refuses is
     rolled back alone and returned with its error; an error that may pass (database down or locked)
-    fails the whole batch, which is retried (every upsert is idempotent)."""
+    fails the whole batch, which is retried (every upsert is idempotent).
+
+    Clustering runs last, for the whole batch: on PostgreSQL it holds a lock until the commit (twins in
+    two transactions must see each other's bands), so the rows and entities of parallel batches are
+    written side by side and only this short step takes turns."""
     saved: list[tuple[messages.Article, UpsertResult]] = []
     refused: list[tuple[messages.Article, Exception, str]] = []
+    pending: list[Pending] = []
     for article in articles:
+        mine: list[Pending] = []
         try:
             with session.begin_nested():
-                saved.append((article, upsert_article(session, article, now)))
+                result = upsert_article(session, article, now, defer=mine)
         except Exception as exc:
             if isinstance(exc, SQLAlchemyError) and is_transient(exc):
                 raise
             refused.append((article, exc, traceback.format_exc()))
+            continue
+        saved.append((article, result))
+        pending.extend(mine)
+    for subject, at, fresh in pending:
+        try:
+            with session.begin_nested():
+                dedup.assign_cluster(session, subject, at, fresh=fresh)
+        except SQLAlchemyError as exc:  # the article is stored; only its cluster is missing
+            if is_transient(exc):
+                raise
+            log_event(
+                log, "cluster.failed", logging.WARNING, article_id=subject.id, error=str(exc).splitlines()[0]
+            )
     return saved, refused
 
 
