@@ -142,6 +142,17 @@ def test_a_client_past_its_limit_gets_429_with_retry_after(
     assert caller("198.51.100.2").get("/articles").status_code == 200  # another client has its own
 
 
+def test_waiting_retry_after_is_enough(limited: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retry-After is the truth: a client that waits that long is served again, not sooner refused."""
+    monkeypatch.setenv("NEWSWIRE_API_RATE_LIMIT", "2/second")
+    one = caller("198.51.100.3")
+    assert [one.get("/articles").status_code for _ in range(3)] == [200, 200, 429]
+    wait = int(one.get("/articles").headers["Retry-After"])
+    assert wait == 1
+    time.sleep(wait)
+    assert one.get("/articles").status_code == 200
+
+
 def test_probes_and_the_page_files_are_never_limited(limited: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NEWSWIRE_API_RATE_LIMIT", "1/minute")
     one = caller("198.51.100.3")
