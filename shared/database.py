@@ -100,10 +100,15 @@ def transient_db_errors() -> Iterator[None]:
         raise
 
 
-def upgrade(url: str, script_location: Path, version_table: str) -> None:
-    """Bring a database to the newest schema with Alembic (safe to call at every start)."""
+def alembic_config(url: str, script_location: Path, version_table: str) -> Config:
+    """Alembic's configuration for one service's migrations on one database."""
     config = Config()
     config.set_main_option("script_location", str(script_location))
     config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     config.attributes["version_table"] = version_table
-    command.upgrade(config, "head")
+    return config
+
+
+def upgrade(url: str, script_location: Path, version_table: str) -> None:
+    """Bring a database to the newest schema with Alembic (safe to call at every start)."""
+    command.upgrade(alembic_config(url, script_location, version_table), "head")

@@ -26,6 +26,7 @@ from shared.settings import Settings
 from shared.urls import bounded_key, url_key
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "alembic_version_store"
 log = logging.getLogger(__name__)
 Outcome = Literal["inserted", "updated", "unchanged", "stale"]
 CONTENT_FIELDS = (
@@ -63,7 +64,7 @@ def reader(settings: Settings) -> sessionmaker[Session]:
 
 def ensure_schema(settings: Settings) -> None:
     """Migrate the article DB to head (safe at every start)."""
-    upgrade(settings.article_db_url, MIGRATIONS, "alembic_version_store")
+    upgrade(settings.article_db_url, MIGRATIONS, VERSION_TABLE)
 
 
 def upsert_article(

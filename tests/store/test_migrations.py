@@ -3,22 +3,13 @@
 from datetime import UTC, datetime
 
 from alembic import command
-from alembic.config import Config
 from sqlalchemy import select, text
 
 from services.store import queries, repository
 from services.store.models import Article, Source
-from shared.database import normalise_url
+from shared.database import alembic_config
 from shared.settings import Settings
 from tests.store.test_repository import make
-
-
-def _alembic(url: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(repository.MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
-    config.attributes["version_table"] = "alembic_version_store"
-    return config
 
 
 def test_stories_stored_before_sources_existed_are_found_by_outlet_in_any_case(
@@ -38,7 +29,9 @@ def test_stories_stored_before_sources_existed_are_found_by_outlet_in_any_case(
             session.execute(text("update articles set source_id = null"))
             session.execute(text("delete from sources"))
         repository.engine_for.cache_clear()
-        command.downgrade(_alembic(settings.article_db_url), "s0005")
+        command.downgrade(
+            alembic_config(settings.article_db_url, repository.MIGRATIONS, repository.VERSION_TABLE), "s0005"
+        )
         repository.ensure_schema(settings)
         sessions = repository.session_factory(settings)
         with sessions() as session:
